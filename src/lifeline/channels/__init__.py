@@ -1,0 +1,46 @@
+"""Providers, one file each, and the registry that maps config to them.
+
+Adding a provider: write ``channels/<name>.py`` with a config model (``provider: Literal[...]``)
+and a ``Channel`` subclass, then add its config class to the union of its kind below.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from lifeline.channels.base import (
+    Channel,
+    Delivered,
+    Failed,
+    Kind,
+    Message,
+    Outcome,
+    ProviderConfig,
+    Recipient,
+    RetryLater,
+)
+from lifeline.channels.http_sms import HttpSmsConfig
+from lifeline.channels.outbox import OutboxConfig
+from lifeline.channels.smtp import SmtpConfig
+from lifeline.channels.telegram import TelegramConfig
+
+TelegramProvider = Annotated[TelegramConfig | OutboxConfig, Field(discriminator="provider")]
+EmailProvider = Annotated[SmtpConfig | OutboxConfig, Field(discriminator="provider")]
+SmsProvider = Annotated[HttpSmsConfig | OutboxConfig, Field(discriminator="provider")]
+
+__all__ = [
+    "Channel",
+    "Delivered",
+    "EmailProvider",
+    "Failed",
+    "Kind",
+    "Message",
+    "Outcome",
+    "ProviderConfig",
+    "Recipient",
+    "RetryLater",
+    "SmsProvider",
+    "TelegramProvider",
+]

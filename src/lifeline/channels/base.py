@@ -1,0 +1,128 @@
+"""The interface every provider implements, and the outcomes it reports.
+
+A provider is one small file in this package: a pydantic config model (validated when the
+config file is loaded, so a bad config fails at start, not at the first send) and a
+``Channel`` subclass that sends one rendered message to one recipient and says what happened.
+Batching, concurrency, retries and bookkeeping live in ``lifeline.fanout``, not here.
+
+Outcomes are values, never exceptions:
+
+    Outcome
+    ├── Delivered(provider_id)         the provider accepted it
+    ├── RetryLater(reason, after)      transient: 429, 5xx, timeout, SMTP 4xx, dropped connection
+    └── Failed(reason, unsubscribe)    permanent: blocked bot, unknown chat, SMTP 5xx, bad number
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+from types import TracebackType
+from typing import ClassVar, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Kind = Literal["telegram", "email", "sms"]
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """One member on one channel."""
+
+    member_id: int
+    address: str
+    """Telegram chat id, email address or E.164 phone number."""
+    language: str
+    unsubscribe_url: str | None = None
+    """One-click unsubscribe link for this member (email's List-Unsubscribe), if known."""
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """What a recipient reads, rendered for one channel and one language."""
+
+    text: str
+    """Plain text; on Telegram it is HTML in Telegram's subset (already escaped)."""
+    subject: str | None = None
+    html: str | None = None
+    language: str = "de"
+    reply_to: str | None = None
+    """Provider id of an earlier message this one follows up (a Telegram reply)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """The provider accepted the message."""
+
+    provider_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RetryLater:
+    """A transient failure: try again, not before ``after`` seconds if the provider said so."""
+
+    reason: str
+    after: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """A permanent failure; ``unsubscribe`` means the address is gone for good."""
+
+    reason: str
+    unsubscribe: bool = False
+
+
+Outcome = Delivered | RetryLater | Failed
+
+
+class ProviderConfig(BaseModel):
+    """Settings shared by every provider; each provider's model adds its own."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rate_per_second: float = Field(default=10.0, gt=0, le=10_000)
+    """Messages per second this tenant may send on this channel, across all workers."""
+
+    @abc.abstractmethod
+    def create(self, *, kind: Kind, tenant_id: str) -> Channel:
+        """Build the channel object that sends with these settings."""
+
+
+class Channel(abc.ABC):
+    """Sends rendered messages to recipients of one tenant over one provider.
+
+    Used as ``async with channel: await channel.send(...)`` inside one batch job;
+    ``open`` sets up connections that the batch reuses, ``close`` releases them.
+    ``send`` may be called concurrently.
+    """
+
+    provider: ClassVar[str]
+    max_text: ClassVar[int | None] = None
+    """Longest text one provider message may carry; longer texts are split or refused."""
+
+    def __init__(self, *, kind: Kind, tenant_id: str) -> None:
+        self.kind = kind
+        self.tenant_id = tenant_id
+
+    async def open(self) -> None:
+        """Connect; called once per batch before the first send."""
+
+    async def close(self) -> None:
+        """Release connections; called once per batch."""
+
+    @abc.abstractmethod
+    async def send(self, recipient: Recipient, message: Message) -> Outcome:
+        """Send one message and report what happened; never raises for provider errors."""
+
+    async def __aenter__(self) -> Self:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

@@ -1,0 +1,82 @@
+"""The outbox provider: every message becomes one JSON line in a file.
+
+The default of a first run and of ``lifeline dev``: nothing leaves the machine, and what
+would have been sent can be read in ``<path>/<tenant>/<kind>.jsonl``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from lifeline import defaults
+from lifeline.channels.base import (
+    Channel,
+    Delivered,
+    Failed,
+    Kind,
+    Message,
+    Outcome,
+    ProviderConfig,
+    Recipient,
+)
+
+
+class OutboxConfig(ProviderConfig):
+    """``provider = "outbox"``: write messages to a folder instead of sending them."""
+
+    provider: Literal["outbox"] = "outbox"
+    path: Path = Path(defaults.OUTBOX_DIR)
+    rate_per_second: float = 1_000.0
+
+    def create(self, *, kind: Kind, tenant_id: str) -> Channel:
+        return OutboxChannel(self, kind=kind, tenant_id=tenant_id)
+
+
+class OutboxChannel(Channel):
+    """Appends each message as a JSON line; safe with many workers writing at once."""
+
+    provider = "outbox"
+
+    def __init__(self, config: OutboxConfig, *, kind: Kind, tenant_id: str) -> None:
+        super().__init__(kind=kind, tenant_id=tenant_id)
+        self.file = config.path / tenant_id / f"{kind}.jsonl"
+        self._fd: int | None = None
+
+    async def open(self) -> None:
+        self._descriptor()
+
+    def _descriptor(self) -> int:
+        if self._fd is None:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            # O_APPEND makes each write land whole at the end, even from several processes.
+            self._fd = os.open(self.file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        return self._fd
+
+    async def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    async def send(self, recipient: Recipient, message: Message) -> Outcome:
+        line = {
+            "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "tenant": self.tenant_id,
+            "channel": self.kind,
+            "member_id": recipient.member_id,
+            "to": recipient.address,
+            "language": message.language,
+            "subject": message.subject,
+            "text": message.text,
+            "html": message.html,
+            "reply_to": message.reply_to,
+        }
+        data = (json.dumps(line, ensure_ascii=False) + "\n").encode()
+        try:
+            os.write(self._descriptor(), data)
+        except OSError as exc:
+            return Failed(f"outbox write failed: {exc.strerror}")
+        return Delivered(provider_id=None)

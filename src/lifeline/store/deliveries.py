@@ -1,0 +1,141 @@
+"""Each recipient's delivery state per notice and channel, and the counters read from it.
+
+One hash per notice and channel maps member id → state:
+
+    w            on the wire: claimed by a batch right before its send
+    s[:<id>]     sent (with the provider's message id, e.g. Telegram's, for replies)
+    f:<reason>   failed permanently
+    k:<reason>   skipped (member gone or unsubscribed before it was their turn)
+
+A recipient is claimed immediately before its send and recorded right after, both by
+scripts that refuse to overwrite a final state. A job that runs again (retry, dead worker)
+therefore skips everyone already sent, and re-sends only recipients left ``w`` — exactly the
+sends that were in flight when the earlier run died; those are counted as ``reclaimed``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+import redis
+import redis.asyncio as aioredis
+
+from lifeline.store import keys
+
+FRESH, RECLAIMED, DONE = 0, 1, 2
+"""What a claim found: nobody had it, an earlier run left it on the wire, already final."""
+
+_LUA_CLAIM = """
+-- KEYS: deliveries, counts. ARGV: member id. Returns 0 fresh, 1 reclaimed, 2 done.
+local state = redis.call('HGET', KEYS[1], ARGV[1])
+if not state then redis.call('HSET', KEYS[1], ARGV[1], 'w'); return 0 end
+if state == 'w' then redis.call('HINCRBY', KEYS[2], 'reclaimed', 1); return 1 end
+return 2
+"""
+
+_LUA_RECORD = """
+-- KEYS: deliveries, counts, reasons. ARGV: member id, outcome (sent|failed|skipped), detail.
+local state = redis.call('HGET', KEYS[1], ARGV[1])
+if state and state ~= 'w' then return 0 end
+local prefix = {sent = 's', failed = 'f', skipped = 'k'}
+local value = prefix[ARGV[2]]
+if ARGV[3] ~= '' then value = value .. ':' .. ARGV[3] end
+redis.call('HSET', KEYS[1], ARGV[1], value)
+redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+if ARGV[2] == 'failed' then redis.call('HINCRBY', KEYS[3], ARGV[3], 1) end
+return 1
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelProgress:
+    """Where delivery of one notice on one channel stands."""
+
+    total: int
+    sent: int
+    failed: int
+    skipped: int
+    reclaimed: int
+    retried: int
+
+    @property
+    def pending(self) -> int:
+        """Recipients not yet sent, failed or skipped."""
+        return max(0, self.total - self.sent - self.failed - self.skipped)
+
+
+class DeliveryLedger:
+    """The worker's async view of one notice's deliveries on one channel."""
+
+    def __init__(self, client: aioredis.Redis, tenant_id: str, notice_id: int, kind: str) -> None:
+        self.redis = client
+        self._keys = [
+            keys.deliveries(tenant_id, notice_id, kind),
+            keys.counts(tenant_id, notice_id, kind),
+            keys.failure_reasons(tenant_id, notice_id, kind),
+        ]
+        self._claim = client.register_script(_LUA_CLAIM)
+        self._record = client.register_script(_LUA_RECORD)
+
+    async def unfinished(self, member_ids: list[int]) -> list[int]:
+        """The ids among these that have no final state yet (one round trip)."""
+        if not member_ids:
+            return []
+        states = await self.redis.hmget(self._keys[0], [str(m) for m in member_ids])
+        return [m for m, s in zip(member_ids, states, strict=True) if s is None or s == "w"]
+
+    async def claim(self, member_id: int) -> int:
+        """Mark a recipient as on the wire; FRESH, RECLAIMED or DONE (then do not send)."""
+        return int(await self._claim(keys=self._keys[:2], args=[member_id]))
+
+    async def record(self, member_id: int, outcome: str, detail: str = "") -> bool:
+        """Record ``sent``/``failed``/``skipped``; False if it was already final."""
+        detail = detail.replace("\n", " ")[:300]
+        return bool(await self._record(keys=self._keys, args=[member_id, outcome, detail]))
+
+    async def count_retry(self, n: int = 1) -> None:
+        """Count transient failures that were retried (for the operator's eyes)."""
+        await self.redis.hincrby(self._keys[1], "retried", n)
+
+
+def set_total(client: redis.Redis, tenant_id: str, notice_id: int, kind: str, total: int) -> None:
+    """How many recipients the planner found on a channel (so far)."""
+    client.hset(keys.counts(tenant_id, notice_id, kind), "total", total)
+
+
+def progress(
+    client: redis.Redis, tenant_id: str, notice_id: int, kinds: tuple[str, ...]
+) -> dict[str, ChannelProgress]:
+    """Counters of every channel of a notice, in one round trip."""
+    pipe = client.pipeline(transaction=False)
+    for kind in kinds:
+        pipe.hgetall(keys.counts(tenant_id, notice_id, kind))
+    result = {}
+    for kind, fields in zip(kinds, pipe.execute(), strict=True):
+        counters = {k: int(v) for k, v in cast(dict[str, str], fields).items()}
+        result[kind] = ChannelProgress(
+            total=counters.get("total", 0),
+            sent=counters.get("sent", 0),
+            failed=counters.get("failed", 0),
+            skipped=counters.get("skipped", 0),
+            reclaimed=counters.get("reclaimed", 0),
+            retried=counters.get("retried", 0),
+        )
+    return result
+
+
+def failure_reasons(
+    client: redis.Redis, tenant_id: str, notice_id: int, kind: str
+) -> dict[str, int]:
+    """Failed recipients of one channel grouped by the provider's reason."""
+    raw = cast(dict[str, str], client.hgetall(keys.failure_reasons(tenant_id, notice_id, kind)))
+    return {reason: int(n) for reason, n in raw.items()}
+
+
+def state_of(
+    client: redis.Redis, tenant_id: str, notice_id: int, kind: str, member_id: int
+) -> str | None:
+    """One recipient's raw state (tests, support questions)."""
+    key = keys.deliveries(tenant_id, notice_id, kind)
+    return cast(str | None, client.hget(key, str(member_id)))

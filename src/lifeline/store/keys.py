@@ -1,0 +1,78 @@
+"""Every Redis key Lifeline uses, in one place.
+
+Tenant data lives under ``ll:t:<tenant>:``; the only global keys are the id counters and the
+API-key index (looked up before the tenant is known).
+"""
+
+from __future__ import annotations
+
+from lifeline.defaults import KEY_PREFIX
+
+MEMBER_SEQ = f"{KEY_PREFIX}:seq:member"
+"""Member ids are global, so an id never means two members in two tenants."""
+
+NOTICE_SEQ = f"{KEY_PREFIX}:seq:notice"
+"""Notice ids are global for the same reason: another tenant's id is simply not found."""
+
+UNSUBSCRIBE_SECRET = f"{KEY_PREFIX}:secret:unsubscribe"
+"""Random key signing one-click unsubscribe links, created on first use."""
+
+
+def api_key(digest: str) -> str:
+    """Hash of one API key: tenant, roles, name, created."""
+    return f"{KEY_PREFIX}:apikey:{digest}"
+
+
+def tenant(tenant_id: str) -> str:
+    """Prefix of all of a tenant's keys (the member scripts build their keys from it)."""
+    return f"{KEY_PREFIX}:t:{tenant_id}:"
+
+
+def tenant_api_keys(tenant_id: str) -> str:
+    """Set of the digests of a tenant's API keys."""
+    return f"{tenant(tenant_id)}apikeys"
+
+
+def member(tenant_id: str, member_id: int) -> str:
+    """Hash of one member (compact field names, see ``store.members``)."""
+    return f"{tenant(tenant_id)}m:{member_id}"
+
+
+def member_lookup(tenant_id: str, contact: str) -> str:
+    """Hash from a contact (``t`` chat id, ``e`` email, ``p`` phone) to the member id."""
+    return f"{tenant(tenant_id)}by:{contact}"
+
+
+def subscribers(tenant_id: str, kind: str, topic: str) -> str:
+    """Set of member ids reachable on ``kind`` who follow ``topic``: what the planner walks."""
+    return f"{tenant(tenant_id)}sub:{kind}:{topic}"
+
+
+def notice(tenant_id: str, notice_id: int) -> str:
+    """Hash of one notice: its JSON document and status fields."""
+    return f"{tenant(tenant_id)}n:{notice_id}"
+
+
+def notices(tenant_id: str) -> str:
+    """Sorted set of a tenant's notice ids by creation time."""
+    return f"{tenant(tenant_id)}notices"
+
+
+def idempotency(tenant_id: str, digest: str) -> str:
+    """Notice id created under an Idempotency-Key (and the request's fingerprint)."""
+    return f"{tenant(tenant_id)}idem:{digest}"
+
+
+def deliveries(tenant_id: str, notice_id: int, kind: str) -> str:
+    """Hash member id → delivery state of one notice on one channel."""
+    return f"{tenant(tenant_id)}n:{notice_id}:d:{kind}"
+
+
+def counts(tenant_id: str, notice_id: int, kind: str) -> str:
+    """Hash of counters (total, sent, failed, skipped, retried, duplicates) of one channel."""
+    return f"{tenant(tenant_id)}n:{notice_id}:c:{kind}"
+
+
+def failure_reasons(tenant_id: str, notice_id: int, kind: str) -> str:
+    """Hash reason → how many recipients failed with it."""
+    return f"{tenant(tenant_id)}n:{notice_id}:r:{kind}"

@@ -1,0 +1,119 @@
+"""Notices of a tenant: the stored document, its status and the Idempotency-Key index."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import redis
+
+from lifeline import defaults
+from lifeline.errors import Conflict, NotFound
+from lifeline.notices import Notice, from_document
+from lifeline.store import keys
+
+_LUA_CREATE = """
+-- KEYS: idempotency key ('' for none), id counter. ARGV: tenant prefix, doc, fingerprint,
+-- ttl seconds, created (ms). Returns {'created', id} or {'exists', 'id:fingerprint'}.
+if KEYS[1] ~= '' then
+  local prev = redis.call('GET', KEYS[1])
+  if prev then return {'exists', prev} end
+end
+local id = tostring(redis.call('INCR', KEYS[2]))
+local pfx = ARGV[1]
+redis.call('HSET', pfx .. 'n:' .. id, 'doc', ARGV[2], 'status', 'active', 'created', ARGV[5])
+redis.call('ZADD', pfx .. 'notices', ARGV[5], id)
+if KEYS[1] ~= '' then redis.call('SET', KEYS[1], id .. ':' .. ARGV[3], 'EX', ARGV[4]) end
+return {'created', id}
+"""
+
+
+class NoticeStore:
+    """Tenant-scoped access to notices; one instance per Redis client."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.redis = client
+        self._create = client.register_script(_LUA_CREATE)
+
+    def create(
+        self,
+        tenant_id: str,
+        doc: dict[str, Any],
+        *,
+        idempotency_key: str | None = None,
+        fingerprint: str = "",
+    ) -> tuple[Notice, bool]:
+        """Store a notice; with a known Idempotency-Key return the first one instead.
+
+        ``created`` is False for a replay; a replay whose request differs raises Conflict.
+        """
+        idem = keys.idempotency(tenant_id, _digest(idempotency_key)) if idempotency_key else ""
+        created_ms = int(time.time() * 1000)
+        status, value = self._create(
+            keys=[idem, keys.NOTICE_SEQ],
+            args=[
+                keys.tenant(tenant_id),
+                json.dumps(doc, ensure_ascii=False),
+                fingerprint,
+                defaults.IDEMPOTENCY_TTL_SECONDS,
+                created_ms,
+            ],
+        )
+        if status == "created":
+            return self.get(tenant_id, int(value)), True
+        notice_id, _, first_fingerprint = value.partition(":")
+        if first_fingerprint != fingerprint:
+            raise Conflict("Idempotency-Key was already used with a different request body")
+        return self.get(tenant_id, int(notice_id)), False
+
+    def get(self, tenant_id: str, notice_id: int) -> Notice:
+        """The notice with this id in this tenant; NotFound otherwise (also for other tenants')."""
+        fields = cast(dict[str, str], self.redis.hgetall(keys.notice(tenant_id, notice_id)))
+        if not fields:
+            raise NotFound(f"notice {notice_id} not found")
+        return _decode(tenant_id, notice_id, fields)
+
+    def list(self, tenant_id: str, *, limit: int = 50) -> list[Notice]:
+        """The newest notices, active ones first."""
+        raw = cast(list[str], self.redis.zrevrange(keys.notices(tenant_id), 0, limit - 1))
+        ids = [int(i) for i in raw]
+        pipe = self.redis.pipeline(transaction=False)
+        for notice_id in ids:
+            pipe.hgetall(keys.notice(tenant_id, notice_id))
+        found = [
+            _decode(tenant_id, nid, fields)
+            for nid, fields in zip(ids, pipe.execute(), strict=True)
+            if fields
+        ]
+        return sorted(found, key=lambda n: n.status != "active")  # stable: newest first within
+
+    def mark(self, tenant_id: str, notice_id: int, **fields: str) -> None:
+        """Record progress fields of a notice (plan state, resolved time, …)."""
+        self.redis.hset(
+            keys.notice(tenant_id, notice_id), mapping={k: v for k, v in fields.items()}
+        )
+
+    def mark_once(self, tenant_id: str, notice_id: int, name: str, value: str) -> bool:
+        """Set a field only if it is not set yet; True if this call set it."""
+        return bool(self.redis.hsetnx(keys.notice(tenant_id, notice_id), name, value))
+
+    def field(self, tenant_id: str, notice_id: int, name: str) -> str | None:
+        """One stored field of a notice (e.g. ``planned``)."""
+        return cast(str | None, self.redis.hget(keys.notice(tenant_id, notice_id), name))
+
+
+def _digest(idempotency_key: str) -> str:
+    return hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
+
+
+def _decode(tenant_id: str, notice_id: int, fields: dict[str, str]) -> Notice:
+    created = datetime.fromtimestamp(int(fields["created"]) / 1000, UTC)
+    notice = from_document(notice_id, tenant_id, json.loads(fields["doc"]), created_at=created)
+    status = fields.get("status", "active")
+    if status == "active" and notice.expires_at and notice.expires_at <= datetime.now(UTC):
+        status = "expired"
+    return replace(notice, status=cast(Any, status))
