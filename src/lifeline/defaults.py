@@ -63,3 +63,7 @@ OUTBOX_DIR = "outbox"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 """Redis used when neither LIFELINE_REDIS_URL nor the config names one (not by `lifeline dev`,
 which starts an embedded Redis instead)."""
+
+RATE_HEADROOM = 0.97
+"""Share of a configured rate the limiter hands out: slots 3% wider than 1/rate leave room
+for network and scheduling jitter, so no one-second window at the provider exceeds the rate."""

@@ -136,6 +136,8 @@ def _settings(state_dir: Path, redis_url: str) -> tuple[Settings, Path]:
 
 
 def _port(wanted: int) -> int:
+    if wanted == 0:
+        return free_port()
     with socket.socket() as sock:
         try:
             sock.bind(("127.0.0.1", wanted))

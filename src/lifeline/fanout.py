@@ -24,9 +24,10 @@ import redis.asyncio as aioredis
 from rq import Queue, Retry
 
 from lifeline import defaults, notices, runtime, templates
-from lifeline.channels import Channel, Delivered, Failed, Kind, Message, Recipient, RetryLater
+from lifeline.channels import Channel, Delivered, Failed, Kind, Message, Recipient
 from lifeline.config import TenantConfig, WorkerConfig
 from lifeline.notices import Notice
+from lifeline.ratelimit import ChatPacer, RateLimiter
 from lifeline.schemas import NoticeIn
 from lifeline.store import deliveries, keys
 from lifeline.store.deliveries import DONE, RECLAIMED, DeliveryLedger
@@ -201,6 +202,8 @@ async def deliver_batch(
             ledger=ledger,
             members=MemberStore(rt.redis),
             worker=rt.settings.worker,
+            limiter=RateLimiter(client, tenant_id, kind, provider.rate_per_second),
+            chats=ChatPacer(client, tenant_id) if kind == "telegram" else None,
         )
         async with provider.create(kind=kind, tenant_id=tenant_id) as channel:
             return await batch.run(channel, [(mid, members.get(mid)) for mid in todo])
@@ -225,6 +228,8 @@ class _Batch:
     ledger: DeliveryLedger
     members: MemberStore
     worker: WorkerConfig
+    limiter: RateLimiter
+    chats: ChatPacer | None
 
     def __post_init__(self) -> None:
         self.counts = {"sent": 0, "failed": 0, "skipped": 0, "reclaimed": 0}
@@ -259,6 +264,9 @@ class _Batch:
         self, channel: Channel, recipient: Recipient, message: Message
     ) -> None:
         for attempt in range(1, self.worker.max_attempts + 1):
+            await self.limiter.acquire()
+            if self.chats is not None:
+                await self.chats.acquire(recipient.address)
             outcome = await channel.send(recipient, message)
             if isinstance(outcome, Delivered):
                 await self._finish(recipient.member_id, "sent", outcome.provider_id or "")
@@ -276,11 +284,14 @@ class _Batch:
                 )
                 return
             await self.ledger.count_retry()
-            await asyncio.sleep(self._backoff(attempt, outcome))
+            if outcome.after is not None:
+                # The provider's pause holds for every sender of this channel: the
+                # limiter hands out no slot before it ends, so the next acquire waits.
+                await self.limiter.pause(min(outcome.after, defaults.RETRY_MAX_WAIT_SECONDS))
+            else:
+                await asyncio.sleep(self._backoff(attempt))
 
-    def _backoff(self, attempt: int, outcome: RetryLater) -> float:
-        if outcome.after is not None:
-            return min(outcome.after, defaults.RETRY_MAX_WAIT_SECONDS)
+    def _backoff(self, attempt: int) -> float:
         base = self.worker.retry_base_seconds * 2 ** (attempt - 1)
         # Full jitter keeps many recipients that failed together from retrying together.
         return min(random.uniform(0, base), defaults.RETRY_MAX_WAIT_SECONDS)

@@ -64,7 +64,10 @@ SMS_TARGET_SEGMENTS = 2
 DISPLAY_TIMEZONE = ZoneInfo("Europe/Berlin")
 """Times in messages are German time: the members are insured in Germany."""
 
-_DATETIME_PATTERNS = {"de": "EEEE, d. MMMM y, HH:mm 'Uhr'", "en": "EEEE d MMMM y, HH:mm 'German time'"}
+_DATETIME_PATTERNS = {
+    "de": "EEEE, d. MMMM y, HH:mm 'Uhr'",
+    "en": "EEEE d MMMM y, HH:mm 'German time'",
+}
 _BLANK_RUNS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
 PreviewEntry = dict[str, str | int]

@@ -76,3 +76,8 @@ def counts(tenant_id: str, notice_id: int, kind: str) -> str:
 def failure_reasons(tenant_id: str, notice_id: int, kind: str) -> str:
     """Hash reason → how many recipients failed with it."""
     return f"{tenant(tenant_id)}n:{notice_id}:r:{kind}"
+
+
+def rate_limit(tenant_id: str, scope: str) -> str:
+    """Next free send slot (µs, Redis clock) of a tenant's channel or of one chat."""
+    return f"{tenant(tenant_id)}rl:{scope}"

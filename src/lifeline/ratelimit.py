@@ -1,0 +1,82 @@
+"""Rate limits shared by every worker on every machine, kept in Redis.
+
+Generic cell rate algorithm (GCRA) with no burst: each send reserves the next free slot of
+its tenant's channel, slots ``1 / rate`` apart, and sleeps until its slot comes. One round
+trip per send, no polling, and Redis's own clock (``TIME``) orders slots across machines.
+
+Slots are spaced a little wider than ``1 / rate`` (``defaults.RATE_HEADROOM``): the network
+and the event loop delay some sends more than others, and the provider counts arrivals,
+not reservations. A provider's ``retry_after`` moves the channel's next slot past the pause,
+so everyone sending on that channel waits, not only the batch that was told.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import redis.asyncio as aioredis
+
+from lifeline import defaults
+from lifeline.store import keys
+
+_LUA_RESERVE = """
+-- KEYS: limiter. ARGV: slot interval (µs). Returns µs to wait until the reserved slot.
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local interval = tonumber(ARGV[1])
+local ttl = math.ceil((tat + interval - now) / 1000) + 1000
+redis.call('SET', KEYS[1], string.format('%.0f', tat + interval), 'PX', ttl)
+return string.format('%.0f', tat - now)
+"""
+
+_LUA_PAUSE = """
+-- KEYS: limiter. ARGV: pause (µs). No slot is handed out before now + pause.
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local resume = now + tonumber(ARGV[1])
+if resume > tat then
+  redis.call('SET', KEYS[1], string.format('%.0f', resume), 'PX', math.ceil(tonumber(ARGV[1]) / 1000) + 1000)
+end
+return 1
+"""
+
+
+class RateLimiter:
+    """Paces one tenant's sends on one channel, across processes and machines."""
+
+    def __init__(
+        self, client: aioredis.Redis, tenant_id: str, kind: str, rate_per_second: float
+    ) -> None:
+        self.key = keys.rate_limit(tenant_id, kind)
+        self.interval_us = round(1_000_000 / (rate_per_second * defaults.RATE_HEADROOM))
+        self._reserve = client.register_script(_LUA_RESERVE)
+        self._pause = client.register_script(_LUA_PAUSE)
+
+    async def acquire(self) -> None:
+        """Wait for this send's slot."""
+        wait_us = int(await self._reserve(keys=[self.key], args=[self.interval_us]))
+        if wait_us > 0:
+            await asyncio.sleep(wait_us / 1_000_000)
+
+    async def pause(self, seconds: float) -> None:
+        """Hand out no slot for ``seconds`` (a provider said retry_after)."""
+        await self._pause(keys=[self.key], args=[round(seconds * 1_000_000)])
+
+
+class ChatPacer:
+    """At most one message a second to one Telegram chat, as Telegram asks."""
+
+    def __init__(self, client: aioredis.Redis, tenant_id: str) -> None:
+        self.client = client
+        self.tenant_id = tenant_id
+        self._reserve = client.register_script(_LUA_RESERVE)
+
+    async def acquire(self, chat_id: str) -> None:
+        """Wait until this chat may receive the next message."""
+        key = keys.rate_limit(self.tenant_id, f"chat:{chat_id}")
+        wait_us = int(await self._reserve(keys=[key], args=[1_000_000]))
+        if wait_us > 0:
+            await asyncio.sleep(wait_us / 1_000_000)
