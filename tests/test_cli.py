@@ -27,10 +27,17 @@ path = "{outbox}"
 """
 
 
-def lifeline(*args: str, env: dict[str, str], cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def lifeline(
+    *args: str, env: dict[str, str], cwd: Path, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "lifeline", *args],
-        env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
     )
 
 
@@ -45,8 +52,18 @@ def env(tmp_path: Path, redis_url: str) -> dict[str, str]:
 def test_keys_create_prints_key_alone_on_last_line(
     env: dict[str, str], tmp_path: Path, redis_client: redis.Redis
 ) -> None:
-    done = lifeline("keys", "create", "--tenant", "demo-bkk", "--role", "publisher",
-                    "--role", "support", env=env, cwd=tmp_path)
+    done = lifeline(
+        "keys",
+        "create",
+        "--tenant",
+        "demo-bkk",
+        "--role",
+        "publisher",
+        "--role",
+        "support",
+        env=env,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     key = done.stdout.strip().splitlines()[-1]
     grant = apikeys.lookup(redis_client, key)
@@ -58,17 +75,29 @@ def test_keys_create_prints_key_alone_on_last_line(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("keys", "create", "--tenant", "nope", "--role", "admin"), "--tenant: 'nope' is not in the config"),
-        (("keys", "create", "--tenant", "demo-bkk", "--role", "boss"), "--role: 'boss' is not one of"),
+        (
+            ("keys", "create", "--tenant", "nope", "--role", "admin"),
+            "--tenant: 'nope' is not in the config",
+        ),
+        (
+            ("keys", "create", "--tenant", "demo-bkk", "--role", "boss"),
+            "--role: 'boss' is not one of",
+        ),
         (("notice", "send", "missing.json", "--key", "x"), "missing.json: cannot read"),
         (("notice", "send", "bad.json", "--key", "x"), "bad.json: line 3: not valid JSON"),
         (("notice", "send", "good.json"), "--key: no API key"),
-        (("notice", "send", "good.json", "--key", "ll_x", "--api", "http://127.0.0.1:1"),
-         "cannot reach the API"),
+        (
+            ("notice", "send", "good.json", "--key", "ll_x", "--api", "http://127.0.0.1:1"),
+            "cannot reach the API",
+        ),
     ],
 )
 def test_user_mistakes_get_one_line_not_a_traceback(
-    env: dict[str, str], tmp_path: Path, args: tuple[str, ...], message: str, redis_client: redis.Redis
+    env: dict[str, str],
+    tmp_path: Path,
+    args: tuple[str, ...],
+    message: str,
+    redis_client: redis.Redis,
 ) -> None:
     (tmp_path / "bad.json").write_text('{\n  "severity": \n}')
     (tmp_path / "good.json").write_text(json.dumps({"severity": "major"}))
@@ -94,9 +123,13 @@ def test_dev_once_delivers_sample_notice_to_outbox(tmp_path: Path) -> None:
     done = lifeline("dev", "--once", "--port", "0", env=env, cwd=tmp_path, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     outbox = tmp_path / "outbox" / "demo-bkk"
-    sent = {kind: (outbox / f"{kind}.jsonl").read_text().splitlines() for kind in ("telegram", "email", "sms")}
+    sent = {
+        kind: (outbox / f"{kind}.jsonl").read_text().splitlines()
+        for kind in ("telegram", "email", "sms")
+    }
     # The demo tenant's members: 2 on Telegram, 3 by email, 2 by SMS.
     assert {k: len(v) for k, v in sent.items()} == {"telegram": 2, "email": 3, "sms": 2}
     english = [json.loads(line) for line in sent["email"] if json.loads(line)["language"] == "en"]
-    assert english and "Outage" in english[0]["subject"]
+    assert english
+    assert "Outage" in english[0]["subject"]
     assert done.stdout.strip().splitlines()[-1].startswith("ll_")

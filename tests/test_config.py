@@ -78,19 +78,28 @@ def test_config_path_from_environment(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (("", ""), "tenants[0].channels.telegram.token: environment variable "
-         "DEMO_BKK_TELEGRAM_TOKEN is not set"),
+        (
+            ("", ""),
+            "tenants[0].channels.telegram.token: environment variable "
+            "DEMO_BKK_TELEGRAM_TOKEN is not set",
+        ),
         (('id = "demo-bkk"', 'id = "Demo BKK"'), "tenants[0].id: String should match pattern"),
         (('default_language = "de"', 'default_language = "fr"'), "tenants[0].default_language:"),
-        (('rate_per_second = 50', 'rate_per_second = 50\ncolour = "red"'),
-         "tenants[0].channels.email.colour: unknown key"),
+        (
+            ("rate_per_second = 50", 'rate_per_second = 50\ncolour = "red"'),
+            "tenants[0].channels.email.colour: unknown key",
+        ),
         (('provider = "outbox"', 'provider = "pigeon"'), "tenants[0].channels.sms: Input tag"),
-        (('url = "redis://127.0.0.1:6379/0"', 'url = "http://127.0.0.1"'),
-         "redis.url: Value error, must start with redis://"),
-        (('website = "https://status.example.org"', 'website = "not a url"'),
-         "tenants[0].website:"),
+        (
+            ('url = "redis://127.0.0.1:6379/0"', 'url = "http://127.0.0.1"'),
+            "redis.url: Value error, must start with redis://",
+        ),
+        (
+            ('website = "https://status.example.org"', 'website = "not a url"'),
+            "tenants[0].website:",
+        ),
         (('id = "other-kk"', 'id = "demo-bkk"'), "tenant id 'demo-bkk' appears twice"),
-        (('name = "Other KK"\n', ''), "tenants[1].name: required key is missing"),
+        (('name = "Other KK"\n', ""), "tenants[1].name: required key is missing"),
     ],
 )
 def test_bad_file_names_key_and_problem(

@@ -146,13 +146,18 @@ def test_member_language_missing_in_notice_gets_tenant_default(
 ) -> None:
     settings = make_settings(default_language=language)
     MemberStore(redis_client).create(
-        T, MemberData(language="en" if language == "de" else "de", topics=("outages",),
-                      email="x@example.org")
+        T,
+        MemberData(
+            language="en" if language == "de" else "de", topics=("outages",), email="x@example.org"
+        ),
     )
     body = {**NOTICE, "headline": {"de": "Nur Deutsch", "en": "English only"}}
     other = "en" if language == "de" else "de"
-    body = {**body, "headline": {language: body["headline"][language]},  # type: ignore[index]
-            "body": {language: "…"}}
+    body = {
+        **body,
+        "headline": {language: body["headline"][language]},  # type: ignore[index]
+        "body": {language: "…"},
+    }
     assert other not in body["headline"]  # type: ignore[operator]
     publish(settings, redis_client, {**body, "channels": ["email"]})
     worker.run(settings, burst=True)

@@ -30,7 +30,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-notice_app = typer.Typer(help="Post and follow outage notices through the API.", no_args_is_help=True)
+notice_app = typer.Typer(
+    help="Post and follow outage notices through the API.", no_args_is_help=True
+)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(notice_app, name="notice")
 app.add_typer(keys_app, name="keys")

@@ -185,9 +185,7 @@ def _substitute(value: Any, env: Mapping[str, str], loc: tuple[str | int, ...]) 
         def lookup(match: re.Match[str]) -> str:
             name = match.group(1)
             if name not in env:
-                raise ConfigError(
-                    f"{_dotted(loc)}: environment variable {name} is not set"
-                )
+                raise ConfigError(f"{_dotted(loc)}: environment variable {name} is not set")
             return env[name]
 
         return _ENV_REF.sub(lookup, value)

@@ -66,7 +66,8 @@ def prepare(tenant: TenantConfig, body: NoticeIn) -> dict[str, Any]:
             field="topics",
         )
     offered = tenant.channels.configured()
-    channels = body.channels or [k for k in defaults.CHANNELS if k in offered]
+    wanted: list[str] = list(body.channels) if body.channels else []
+    channels = wanted or [k for k in defaults.CHANNELS if k in offered]
     missing = [c for c in channels if c not in offered]
     if missing or not channels:
         raise InvalidInput(

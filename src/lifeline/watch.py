@@ -19,7 +19,10 @@ from lifeline.client import AdminClient
 
 
 def watch(
-    client: AdminClient, notice_id: int, *, console: Console | None = None,
+    client: AdminClient,
+    notice_id: int,
+    *,
+    console: Console | None = None,
     timeout: float | None = None,
 ) -> dict[str, Any]:
     """Show per-channel bars until the notice is delivered everywhere; the final state."""

@@ -25,7 +25,12 @@ async def test_claim_record_and_rerun(redis_client: redis.Redis, redis_url: str)
         await ledger.record(4, "skipped", "member deleted")
         got = deliveries.progress(redis_client, "a", 1, ("sms",))["sms"]
         assert (got.total, got.sent, got.failed, got.skipped, got.reclaimed, got.pending) == (
-            4, 2, 1, 1, 1, 0,
+            4,
+            2,
+            1,
+            1,
+            1,
+            0,
         )
         assert deliveries.failure_reasons(redis_client, "a", 1, "sms") == {"invalid number": 1}
         assert deliveries.state_of(redis_client, "a", 1, "sms", 1) == "s:msg-1"

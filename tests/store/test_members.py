@@ -26,8 +26,12 @@ def test_create_indexes_each_channel_and_topic(
 ) -> None:
     m = members.create(
         T,
-        MemberData(language="en", topics=("outages", "service"), telegram_chat_id=-100123456789012,
-                   email="erika@example.org"),
+        MemberData(
+            language="en",
+            topics=("outages", "service"),
+            telegram_chat_id=-100123456789012,
+            email="erika@example.org",
+        ),
     )
     assert members.get(T, m.id).telegram_chat_id == -100123456789012
     assert subscribers(redis_client, "telegram") == {str(m.id)}
@@ -40,15 +44,20 @@ def test_contact_belongs_to_one_member(members: MemberStore, redis_client: redis
     members.create(T, MemberData(language="de", topics=("outages",), email="a@example.org"))
     before = sorted(redis_client.keys("*"))
     with pytest.raises(Conflict, match="email"):
-        members.create(T, MemberData(language="de", topics=("outages",), email="a@example.org",
-                                     phone="+4915112345678"))
+        members.create(
+            T,
+            MemberData(
+                language="de", topics=("outages",), email="a@example.org", phone="+4915112345678"
+            ),
+        )
     assert sorted(redis_client.keys("*")) == before
 
 
 def test_same_contact_in_two_tenants_is_two_members(members: MemberStore) -> None:
     a = members.create(T, MemberData(language="de", topics=("outages",), email="a@example.org"))
-    b = members.create("other", MemberData(language="de", topics=("outages",),
-                                           email="a@example.org"))
+    b = members.create(
+        "other", MemberData(language="de", topics=("outages",), email="a@example.org")
+    )
     assert a.id != b.id
     with pytest.raises(NotFound):
         members.get("other", a.id)
@@ -56,9 +65,10 @@ def test_same_contact_in_two_tenants_is_two_members(members: MemberStore) -> Non
 
 def test_update_moves_index_and_lookups(members: MemberStore, redis_client: redis.Redis) -> None:
     m = members.create(T, MemberData(language="de", topics=("outages",), email="a@example.org"))
-    changed = members.update(T, m.id, {"email": None, "phone": "+4915112345678",
-                                       "topics": ["service"]})
-    assert changed.email is None and changed.phone == "+4915112345678"
+    changed = members.update(
+        T, m.id, {"email": None, "phone": "+4915112345678", "topics": ["service"]}
+    )
+    assert (changed.email, changed.phone) == (None, "+4915112345678")
     assert subscribers(redis_client, "email") == set()
     assert subscribers(redis_client, "sms", "service") == {str(m.id)}
     assert members.find(T, "email", "a@example.org") is None
@@ -72,9 +82,13 @@ def test_update_refuses_to_remove_last_contact(members: MemberStore) -> None:
     assert members.get(T, m.id).email == "a@example.org"
 
 
-def test_pause_takes_member_off_one_channel(members: MemberStore, redis_client: redis.Redis) -> None:
-    m = members.create(T, MemberData(language="de", topics=("outages",), telegram_chat_id=42,
-                                     email="a@example.org"))
+def test_pause_takes_member_off_one_channel(
+    members: MemberStore, redis_client: redis.Redis
+) -> None:
+    m = members.create(
+        T,
+        MemberData(language="de", topics=("outages",), telegram_chat_id=42, email="a@example.org"),
+    )
     members.pause(T, m.id, "telegram")
     assert subscribers(redis_client, "telegram") == set()
     assert subscribers(redis_client, "email") == {str(m.id)}
@@ -82,26 +96,45 @@ def test_pause_takes_member_off_one_channel(members: MemberStore, redis_client: 
 
 
 def test_upsert_matches_by_any_contact_and_keeps_unmentioned_ones(members: MemberStore) -> None:
-    m = members.create(T, MemberData(language="de", topics=("outages",), telegram_chat_id=7,
-                                     email="a@example.org"))
-    results = members.upsert_many(T, [
-        MemberData(language="en", topics=("outages",), email="a@example.org",
-                   phone="+4915112345678"),
-        MemberData(language="en", topics=("outages",), email="new@example.org"),
-        MemberData(language="en", topics=("outages",), telegram_chat_id=7, email="new@example.org"),
-    ])
+    m = members.create(
+        T, MemberData(language="de", topics=("outages",), telegram_chat_id=7, email="a@example.org")
+    )
+    results = members.upsert_many(
+        T,
+        [
+            MemberData(
+                language="en", topics=("outages",), email="a@example.org", phone="+4915112345678"
+            ),
+            MemberData(language="en", topics=("outages",), email="new@example.org"),
+            MemberData(
+                language="en", topics=("outages",), telegram_chat_id=7, email="new@example.org"
+            ),
+        ],
+    )
     assert results[0] == (m.id, False)
     new_id, created = results[1]  # type: ignore[misc]
     assert created
+    assert members.get(T, new_id).email == "new@example.org"
     assert isinstance(results[2], Conflict)
     updated = members.get(T, m.id)
-    assert (updated.language, updated.telegram_chat_id, updated.phone) == ("en", 7, "+4915112345678")
+    assert (updated.language, updated.telegram_chat_id, updated.phone) == (
+        "en",
+        7,
+        "+4915112345678",
+    )
 
 
 def test_delete_erases_everything(members: MemberStore, redis_client: redis.Redis) -> None:
-    m = members.create(T, MemberData(language="de", topics=("outages", "service"),
-                                     telegram_chat_id=7, email="a@example.org",
-                                     phone="+4915112345678"))
+    m = members.create(
+        T,
+        MemberData(
+            language="de",
+            topics=("outages", "service"),
+            telegram_chat_id=7,
+            email="a@example.org",
+            phone="+4915112345678",
+        ),
+    )
     members.delete(T, m.id)
     assert redis_client.keys(f"{keys.tenant(T)}*") == []
     with pytest.raises(NotFound):

@@ -42,7 +42,9 @@ def test_ids_are_global_so_another_tenants_id_is_not_found(store: NoticeStore) -
         store.get("a", theirs.id)
 
 
-def test_idempotency_key_replays_first_notice(store: NoticeStore, redis_client: redis.Redis) -> None:
+def test_idempotency_key_replays_first_notice(
+    store: NoticeStore, redis_client: redis.Redis
+) -> None:
     first, created = store.create("a", DOC, idempotency_key="k1", fingerprint="f")
     keys_after_first = sorted(redis_client.keys("*"))
     again, created_again = store.create("a", DOC, idempotency_key="k1", fingerprint="f")
@@ -51,7 +53,8 @@ def test_idempotency_key_replays_first_notice(store: NoticeStore, redis_client: 
     with pytest.raises(Conflict, match="different request"):
         store.create("a", DOC, idempotency_key="k1", fingerprint="other")
     other_tenant, created_b = store.create("b", DOC, idempotency_key="k1", fingerprint="f")
-    assert created_b and other_tenant.id != first.id
+    assert created_b
+    assert other_tenant.id != first.id
 
 
 def test_list_active_first_then_newest(store: NoticeStore) -> None:

@@ -166,8 +166,13 @@ def encode(data: MemberData | Mapping[str, Any], *, now: float | None = None) ->
     """
     values = _as_mapping(data)
     doc: dict[str, Any] = {}
-    simple = {"language": "l", "telegram_chat_id": "t", "email": "e", "phone": "p",
-              "consent_source": "cs"}
+    simple = {
+        "language": "l",
+        "telegram_chat_id": "t",
+        "email": "e",
+        "phone": "p",
+        "consent_source": "cs",
+    }
     for name, short in simple.items():
         if name in values:
             doc[short] = None if values[name] is None else str(values[name])
@@ -184,6 +189,7 @@ def encode(data: MemberData | Mapping[str, Any], *, now: float | None = None) ->
 
 def decode(member_id: int, fields: Mapping[str, str]) -> Member:
     """A ``Member`` from its stored hash."""
+
     def when(name: str) -> datetime | None:
         return datetime.fromtimestamp(int(fields[name]), UTC) if name in fields else None
 

@@ -93,9 +93,8 @@ class NoticeStore:
 
     def mark(self, tenant_id: str, notice_id: int, **fields: str) -> None:
         """Record progress fields of a notice (plan state, resolved time, …)."""
-        self.redis.hset(
-            keys.notice(tenant_id, notice_id), mapping={k: v for k, v in fields.items()}
-        )
+        # redis-py types mapping keys invariantly; a dict[str, str] is what it takes.
+        self.redis.hset(keys.notice(tenant_id, notice_id), mapping=cast(Any, fields))
 
     def mark_once(self, tenant_id: str, notice_id: int, name: str, value: str) -> bool:
         """Set a field only if it is not set yet; True if this call set it."""

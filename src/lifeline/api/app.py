@@ -1,0 +1,68 @@
+"""The admin API application: one per process (or per test), built from one ``Settings``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from rq import Queue
+
+import lifeline
+from lifeline import defaults
+from lifeline.api import errors, health, members, notices
+from lifeline.api.limits import BodySizeLimit
+from lifeline.config import Settings, load_settings
+from lifeline.store import connect, connect_rq
+from lifeline.store.members import MemberStore
+from lifeline.store.notices import NoticeStore
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """\
+Tell members what is broken when the insurer's own IT is down.
+
+Every call except the health checks needs `Authorization: Bearer <key>`; a key belongs to
+one tenant and carries roles (`publisher`, `support`, `admin`; admin may do everything).
+Errors are always `{"error": {"code": …, "message": …}}`, with `details` per invalid field.
+"""
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The API for these settings; its Redis clients close when the app shuts down."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.redis.close()
+        app.state.rq_redis.close()
+
+    app = FastAPI(
+        title="Lifeline admin API",
+        version=lifeline.__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    # Created here, not in the lifespan, so an app works even where no lifespan runs.
+    app.state.settings = settings
+    app.state.redis = connect(settings.redis.url)
+    app.state.rq_redis = connect_rq(settings.redis.url)
+    app.state.plan_queue = Queue(defaults.QUEUE_PLAN, connection=app.state.rq_redis)
+    app.state.notice_store = NoticeStore(app.state.redis)
+    app.state.member_store = MemberStore(app.state.redis)
+    errors.install(app)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.api.max_body_bytes,
+        large_max_bytes=settings.api.import_max_body_bytes,
+        large_paths={members.IMPORT_PATH},
+    )
+    for router in (health.router, notices.router, members.router):
+        app.include_router(router)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The API for the config named by ``LIFELINE_CONFIG`` (``lifeline api`` runs this)."""
+    return create_app(load_settings())

@@ -1,0 +1,152 @@
+"""``/v1/members``: an insurer's administrators keep the member list (role admin)."""
+
+from __future__ import annotations
+
+from email.message import Message
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, ConfigDict
+from starlette.exceptions import HTTPException
+
+from lifeline import members
+from lifeline.api.deps import MemberStoreDep, RequireAdmin, TenantDep
+from lifeline.api.errors import responses
+from lifeline.schemas import Consent, MemberIn, MemberOut, MemberPatch
+from lifeline.store.members import Member
+
+router = APIRouter(prefix="/v1/members", tags=["members"], dependencies=[RequireAdmin])
+
+IMPORT_PATH = f"{router.prefix}/import"
+"""Where the larger body cap (``api.import_max_body_bytes``) applies."""
+
+IMPORT_MEDIA_TYPES: dict[str, members.ImportFormat] = {
+    "application/x-ndjson": "jsonl",
+    "application/jsonl": "jsonl",
+    "application/json-lines": "jsonl",
+    "text/csv": "csv",
+}
+
+
+class RowErrorOut(BaseModel):
+    """One problem of one import row."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    row: int
+    """Line number (JSON lines) or spreadsheet row, the header being row 1 (CSV)."""
+    field: str | None
+    message: str
+
+
+class ImportReportOut(BaseModel):
+    """What an import did; ``errors`` lists at most 1000 problems (``errors_truncated``)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    created: int
+    updated: int
+    failed: int
+    errors: list[RowErrorOut]
+    errors_truncated: bool
+
+
+async def import_body(request: Request) -> tuple[members.ImportFormat, bytes]:
+    """The import's format (from Content-Type) and its whole body.
+
+    Async so the body is read on the event loop; the sync route then works in a thread.
+    The body cap middleware stops the read past ``api.import_max_body_bytes``.
+    """
+    media = Message()
+    media["content-type"] = request.headers.get("content-type", "")
+    fmt = IMPORT_MEDIA_TYPES.get(media.get_content_type())
+    if fmt is None or not request.headers.get("content-type"):
+        raise HTTPException(
+            415, f"send JSON lines or CSV, as Content-Type {' or '.join(IMPORT_MEDIA_TYPES)}"
+        )
+    return fmt, await request.body()
+
+
+ImportBody = Annotated[tuple[members.ImportFormat, bytes], Depends(import_body)]
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Add a member",
+    responses=responses(400, 401, 403, 409, 413, 422, 503),
+)
+def create_member(body: MemberIn, tenant: TenantDep, store: MemberStoreDep) -> MemberOut:
+    """Store a new member; 409 if its email, phone or chat id belongs to another member."""
+    return present(members.create(store=store, tenant=tenant, body=body))
+
+
+@router.post(
+    "/import",
+    summary="Import members from JSON lines or CSV",
+    responses=responses(401, 403, 413, 415, 422, 503),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "One member per line (as for POST /v1/members), or CSV with the "
+            "columns " + ", ".join(members.CSV_COLUMNS) + " (topics separated by | or ;).",
+            "content": {media: {"schema": {"type": "string"}} for media in IMPORT_MEDIA_TYPES},
+        }
+    },
+)
+def import_members(upload: ImportBody, tenant: TenantDep, store: MemberStoreDep) -> ImportReportOut:
+    """Create or update members (matched by any contact); invalid rows are reported, not kept.
+
+    At most 100,000 rows per call; more is refused with 422 and nothing is written.
+    """
+    fmt, body = upload
+    report = members.import_members(store=store, tenant=tenant, body=body, fmt=fmt)
+    return ImportReportOut.model_validate(report)
+
+
+@router.get("/{member_id}", summary="A member", responses=responses(401, 403, 404, 422, 503))
+def get_member(member_id: int, tenant: TenantDep, store: MemberStoreDep) -> MemberOut:
+    """The member with this id in this tenant."""
+    return present(store.get(tenant.id, member_id))
+
+
+@router.patch(
+    "/{member_id}",
+    summary="Change a member",
+    responses=responses(400, 401, 403, 404, 409, 413, 422, 503),
+)
+def patch_member(
+    member_id: int, body: MemberPatch, tenant: TenantDep, store: MemberStoreDep
+) -> MemberOut:
+    """Change the fields present in the body; an explicit null removes that contact."""
+    return present(members.update(store=store, tenant=tenant, member_id=member_id, patch=body))
+
+
+@router.delete(
+    "/{member_id}",
+    status_code=204,
+    summary="Erase a member",
+    responses=responses(401, 403, 404, 422, 503),
+)
+def delete_member(member_id: int, tenant: TenantDep, store: MemberStoreDep) -> Response:
+    """Erase the member with its contacts and subscriptions."""
+    store.delete(tenant.id, member_id)
+    return Response(status_code=204)
+
+
+def present(member: Member) -> MemberOut:
+    """A stored member as the API shows it."""
+    consent = None
+    if member.consent_given_at is not None and member.consent_source is not None:
+        consent = Consent(given_at=member.consent_given_at, source=member.consent_source)
+    return MemberOut(
+        id=member.id,
+        language=member.language,
+        topics=list(member.topics),
+        telegram_chat_id=member.telegram_chat_id,
+        email=member.email,
+        phone=member.phone,
+        consent=consent,
+        paused_channels=sorted(member.paused),
+        created_at=member.created_at,
+    )

@@ -1,0 +1,77 @@
+"""``/healthz``, ``/readyz`` and the OpenAPI document."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from lifeline.api import create_app
+from lifeline.config import RedisConfig, Settings
+from tests.api.helpers import TestClient
+
+
+def test_healthz(api: TestClient) -> None:
+    assert api.get("/healthz").json() == {"status": "ok"}
+
+
+def test_readyz_reports_persistence(api: TestClient, redis_client: redis.Redis) -> None:
+    response = api.get("/readyz")
+
+    assert response.status_code == 200, response.text
+    ready = response.json()
+    assert ready["status"] == "ready"
+    aof = redis_client.config_get("appendonly")["appendonly"]
+    assert any("AOF" in w for w in ready["warnings"]) == (aof != "yes")
+
+
+@pytest.fixture
+def no_config_url(redis_url: str, redis_client: redis.Redis) -> Iterator[str]:
+    """The test database as a user that may not run CONFIG, as on managed Redis."""
+    user, password = f"lifeline-test-{secrets.token_hex(4)}", secrets.token_hex(16)
+    try:
+        redis_client.acl_setuser(
+            user,
+            enabled=True,
+            passwords=[f"+{password}"],
+            keys=["*"],
+            channels=["*"],
+            commands=["+@all", "-config"],
+        )
+    except redis.ResponseError as exc:
+        pytest.skip(f"cannot create an ACL user here: {exc}")
+    yield redis_url.replace("redis://", f"redis://{user}:{password}@", 1)
+    redis_client.acl_deluser(user)
+
+
+def test_readyz_when_config_is_refused(settings: Settings, no_config_url: str) -> None:
+    limited = settings.model_copy(update={"redis": RedisConfig(url=no_config_url)})
+
+    with TestClient(create_app(limited)) as api:
+        response = api.get("/readyz")
+
+    assert response.status_code == 200, response.text
+    assert any("cannot check" in w for w in response.json()["warnings"])
+
+
+def test_openapi_documents_routes_errors_and_bearer(api: TestClient) -> None:
+    spec = api.get("/openapi.json").json()
+
+    assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    operations = [
+        (path, method, op)
+        for path, item in spec["paths"].items()
+        for method, op in item.items()
+        if path.startswith("/v1/")
+    ]
+    assert len(operations) == 9
+    for path, method, op in operations:
+        assert op.get("summary"), (path, method)
+        assert op.get("security") == [{"HTTPBearer": []}], (path, method)
+        assert {"401", "403", "503"} <= set(op["responses"]), (path, method)
+        assert op["responses"]["401"]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/ErrorOut"
+        }
+    assert api.get("/docs").status_code == 200

@@ -1,0 +1,179 @@
+"""``/v1/members``: create, read, change and erase members (role admin)."""
+
+from __future__ import annotations
+
+import redis
+
+from lifeline.store.members import MemberStore
+from tests.api.conftest import Headers, KeyMaker
+from tests.api.helpers import CONSENT, TestClient, assert_error, member_body
+
+
+def test_create_applies_tenant_defaults(api: TestClient, admin: Headers) -> None:
+    response = api.post(
+        "/v1/members",
+        json=member_body(email="Erika.Mustermann@Example.ORG", phone="0151 12345678"),
+        headers=admin,
+    )
+
+    assert response.status_code == 201, response.text
+    member = response.json()
+    assert member["language"] == "de"
+    assert member["topics"] == ["outages"]
+    assert member["email"] == "erika.mustermann@example.org"
+    assert member["phone"] == "+4915112345678"
+    assert member["consent"] == {"given_at": "2026-11-01T10:00:00Z", "source": "import"}
+    assert member["paused_channels"] == []
+    assert api.get(f"/v1/members/{member['id']}", headers=admin).json() == member
+
+
+def test_create_with_a_taken_contact_is_a_conflict(
+    api: TestClient, admin: Headers, redis_client: redis.Redis
+) -> None:
+    api.post("/v1/members", json=member_body(telegram_chat_id=42), headers=admin)
+    size = redis_client.dbsize()
+
+    response = api.post(
+        "/v1/members", json=member_body(email="b@example.org", telegram_chat_id=42), headers=admin
+    )
+
+    assert_error(response, 409, "conflict", "telegram_chat_id")
+    assert redis_client.dbsize() == size
+
+
+def test_create_refuses_a_topic_of_no_tenant(
+    api: TestClient, admin: Headers, redis_client: redis.Redis
+) -> None:
+    size = redis_client.dbsize()
+
+    response = api.post("/v1/members", json=member_body(topics=["weather"]), headers=admin)
+
+    assert_error(response, 422, "invalid_input", "topics:", "weather")
+    assert redis_client.dbsize() == size
+
+
+def test_create_without_any_contact_names_the_problem(api: TestClient, admin: Headers) -> None:
+    response = api.post("/v1/members", json={"consent": CONSENT}, headers=admin)
+
+    assert_error(response, 422, "invalid_input", "telegram_chat_id, email, phone")
+
+
+def test_patch_changes_only_the_fields_present(api: TestClient, admin: Headers) -> None:
+    created = api.post(
+        "/v1/members", json=member_body(phone="+4915112345678", language="en"), headers=admin
+    ).json()
+
+    response = api.patch(
+        f"/v1/members/{created['id']}",
+        json={"topics": ["service", "outages"], "telegram_chat_id": 7},
+        headers=admin,
+    )
+
+    assert response.status_code == 200, response.text
+    changed = response.json()
+    assert changed["topics"] == ["service", "outages"]
+    assert changed["telegram_chat_id"] == 7
+    assert (changed["language"], changed["email"], changed["phone"]) == (
+        "en", created["email"], "+4915112345678",
+    )  # fmt: skip
+
+
+def test_patch_null_removes_a_contact(
+    api: TestClient, admin: Headers, redis_client: redis.Redis
+) -> None:
+    body = member_body(email="erika@example.org", telegram_chat_id=7)
+    created = api.post("/v1/members", json=body, headers=admin).json()
+    store = MemberStore(redis_client)
+    assert store.count_subscribers("demo-bkk", "email", "outages") == 1
+
+    removed = api.patch(f"/v1/members/{created['id']}", json={"email": None}, headers=admin)
+
+    assert removed.status_code == 200, removed.text
+    assert removed.json()["email"] is None
+    assert store.find("demo-bkk", "email", "erika@example.org") is None
+    assert store.count_subscribers("demo-bkk", "email", "outages") == 0
+    assert store.count_subscribers("demo-bkk", "telegram", "outages") == 1
+
+
+def test_patch_removing_the_last_contact_is_refused(
+    api: TestClient, admin: Headers, redis_client: redis.Redis
+) -> None:
+    created = api.post("/v1/members", json=member_body(), headers=admin).json()
+
+    response = api.patch(f"/v1/members/{created['id']}", json={"email": None}, headers=admin)
+
+    assert_error(response, 422, "invalid_input", "email:")
+    assert api.get(f"/v1/members/{created['id']}", headers=admin).json() == created
+
+
+def test_patch_null_language_is_refused(api: TestClient, admin: Headers) -> None:
+    created = api.post("/v1/members", json=member_body(), headers=admin).json()
+
+    response = api.patch(f"/v1/members/{created['id']}", json={"language": None}, headers=admin)
+
+    assert_error(response, 422, "invalid_input", "language:")
+
+
+def test_patch_a_new_address_resumes_a_paused_channel(
+    api: TestClient, admin: Headers, redis_client: redis.Redis
+) -> None:
+    created = api.post("/v1/members", json=member_body(telegram_chat_id=7), headers=admin).json()
+    MemberStore(redis_client).pause("demo-bkk", created["id"], "telegram")
+    path = f"/v1/members/{created['id']}"
+
+    same = api.patch(path, json={"telegram_chat_id": 7}, headers=admin).json()
+    new = api.patch(path, json={"telegram_chat_id": 8}, headers=admin).json()
+
+    assert same["paused_channels"] == ["telegram"]
+    assert new["paused_channels"] == []
+
+
+def test_patch_to_a_taken_contact_is_a_conflict(api: TestClient, admin: Headers) -> None:
+    api.post("/v1/members", json=member_body(email="a@example.org"), headers=admin)
+    second = api.post("/v1/members", json=member_body(email="b@example.org"), headers=admin)
+
+    response = api.patch(
+        f"/v1/members/{second.json()['id']}", json={"email": "A@example.org"}, headers=admin
+    )
+
+    assert_error(response, 409, "conflict", "email")
+
+
+def test_delete_erases_member_and_subscriptions(
+    api: TestClient, admin: Headers, redis_client: redis.Redis
+) -> None:
+    size = redis_client.dbsize()
+    created = api.post("/v1/members", json=member_body(), headers=admin).json()
+
+    response = api.delete(f"/v1/members/{created['id']}", headers=admin)
+
+    assert response.status_code == 204
+    assert_error(api.get(f"/v1/members/{created['id']}", headers=admin), 404, "not_found")
+    assert_error(api.delete(f"/v1/members/{created['id']}", headers=admin), 404, "not_found")
+    # What is left is the global id counter; the member, its lookups and index are gone.
+    assert redis_client.dbsize() == size + 1
+
+
+def test_another_tenants_member_is_not_found(
+    api: TestClient, admin: Headers, make_key: KeyMaker
+) -> None:
+    created = api.post("/v1/members", json=member_body(), headers=admin).json()
+    other = make_key("admin", tenant="other-kk")
+
+    for method in ("GET", "DELETE"):
+        response = api.request(method, f"/v1/members/{created['id']}", headers=other)
+        assert_error(response, 404, "not_found", str(created["id"]))
+    response = api.patch(f"/v1/members/{created['id']}", json={"language": "en"}, headers=other)
+    assert_error(response, 404, "not_found")
+    assert api.get(f"/v1/members/{created['id']}", headers=admin).json() == created
+
+
+def test_members_need_the_admin_role(
+    api: TestClient, publisher: Headers, redis_client: redis.Redis
+) -> None:
+    size = redis_client.dbsize()
+
+    response = api.post("/v1/members", json=member_body(), headers=publisher)
+
+    assert_error(response, 403, "forbidden", "admin")
+    assert redis_client.dbsize() == size
