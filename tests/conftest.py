@@ -17,6 +17,8 @@ import redis
 from lifeline.config import Settings, settings_from_dict
 from lifeline.embedded_redis import EmbeddedRedis
 
+pytest_plugins = ["tests.providers.fixtures"]
+
 TEST_DB = int(os.environ.get("LIFELINE_TEST_REDIS_DB", "13"))
 
 

@@ -23,12 +23,16 @@ from lifeline.channels.base import (
 )
 from lifeline.channels.http_sms import HttpSmsConfig
 from lifeline.channels.outbox import OutboxConfig
+from lifeline.channels.seven import SevenConfig
 from lifeline.channels.smtp import SmtpConfig
 from lifeline.channels.telegram import TelegramConfig
+from lifeline.channels.twilio import TwilioConfig
 
 TelegramProvider = Annotated[TelegramConfig | OutboxConfig, Field(discriminator="provider")]
 EmailProvider = Annotated[SmtpConfig | OutboxConfig, Field(discriminator="provider")]
-SmsProvider = Annotated[HttpSmsConfig | OutboxConfig, Field(discriminator="provider")]
+SmsProvider = Annotated[
+    HttpSmsConfig | TwilioConfig | SevenConfig | OutboxConfig, Field(discriminator="provider")
+]
 
 __all__ = [
     "Channel",

@@ -105,10 +105,10 @@ class Channel(abc.ABC):
         self.kind = kind
         self.tenant_id = tenant_id
 
-    async def open(self) -> None:
+    async def open(self) -> None:  # noqa: B027 - an optional hook
         """Connect; called once per batch before the first send."""
 
-    async def close(self) -> None:
+    async def close(self) -> None:  # noqa: B027 - an optional hook
         """Release connections; called once per batch."""
 
     @abc.abstractmethod
