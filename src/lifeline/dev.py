@@ -147,14 +147,14 @@ def _port(wanted: int) -> int:
 
 
 def _spawn(args: list[str], env: dict[str, str], state_dir: Path) -> subprocess.Popen[bytes]:
-    log = (state_dir / f"{args[0]}.log").open("ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", "lifeline", *args],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # Ctrl-C reaches dev, which then stops the children in order
-    )
+    with (state_dir / f"{args[0]}.log").open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "lifeline", *args],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches dev, which stops the children in order
+        )
 
 
 def _wait_ready(base_url: str, children: list[subprocess.Popen[bytes]]) -> None:
