@@ -83,7 +83,7 @@ SAMPLE_NOTICE: dict[str, Any] = {
     "topics": ["outages"],
 }
 
-console = Console(stderr=True, highlight=False)
+console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def run(*, host: str, port: int, workers: int, once: bool, state_dir: Path) -> None:
