@@ -37,6 +37,8 @@ class Notice:
     expires_at: datetime | None = None
     stage: Stage = "alert"
     status: Literal["active", "resolved", "expired"] = "active"
+    parent_id: int | None = None
+    """For an update or resolve: the notice it follows up."""
     extra: dict[str, str] = field(default_factory=dict)
 
     def language_for(self, wanted: str, default: str) -> str:
@@ -107,4 +109,6 @@ def from_document(
         channels=tuple(doc.get("channels") or ()),
         created_at=created_at,
         expires_at=datetime.fromisoformat(expires) if expires else None,
+        stage=doc.get("stage", "alert"),
+        parent_id=doc.get("parent"),
     )

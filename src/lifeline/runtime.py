@@ -7,6 +7,7 @@ a plain ``rq worker`` loads them from ``LIFELINE_CONFIG`` on first use.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from redis import Redis
@@ -32,8 +33,9 @@ def install(settings: Settings) -> Runtime:
     global _current
     _current = Runtime(
         settings=settings,
-        redis=connect(settings.redis.url),
-        rq_redis=connect_rq(settings.redis.url),
+        # Patient clients: a job rides out a Redis restart instead of failing half-recorded.
+        redis=connect(settings.redis.url, patient=True),
+        rq_redis=connect_rq(settings.redis.url, patient=True),
     )
     return _current
 
@@ -41,3 +43,20 @@ def install(settings: Settings) -> Runtime:
 def current() -> Runtime:
     """The installed runtime, loading the config from the environment on first use."""
     return _current if _current is not None else install(load_settings())
+
+
+_stop = threading.Event()
+
+
+def request_stop() -> None:
+    """Ask running batches to stop claiming recipients (a worker got SIGTERM).
+
+    Sends already in flight finish and are recorded; the rest of a batch is queued again
+    as a continuation job for any worker.
+    """
+    _stop.set()
+
+
+def stop_requested() -> bool:
+    """Whether this process is shutting down."""
+    return _stop.is_set()

@@ -138,6 +138,10 @@ class ChannelProgressOut(BaseModel):
     skipped: int
     pending: int
     complete: bool
+    rate: float = 0.0
+    """Recipients finished (sent or failed) per second over the last minute."""
+    eta_seconds: float | None = None
+    """Seconds until the last pending recipient is reached at that rate; null if unknown."""
     failure_reasons: dict[str, int] = Field(default_factory=dict)
 
 
@@ -154,9 +158,13 @@ class NoticeOut(BaseModel):
     channels: list[str]
     created_at: datetime
     expires_at: datetime | None
-    planning: Literal["queued", "planning", "done"]
+    planning: Literal["queued", "waiting", "planning", "done"]
     progress: dict[str, ChannelProgressOut]
     complete: bool
+    stage: Literal["alert", "update", "resolve"] = "alert"
+    parent_id: int | None = None
+    updates: list[FollowUpOut] = Field(default_factory=list)
+    """The notice's updates and resolve, oldest first."""
 
 
 class NoticeAccepted(BaseModel):
@@ -180,3 +188,48 @@ class MemberOut(BaseModel):
     consent: Consent | None
     paused_channels: list[str]
     created_at: datetime | None
+
+
+class UpdateIn(_In):
+    """``POST /v1/notices/{id}/updates``: a follow-up to the members who got the notice."""
+
+    body: dict[Language, Body] = Field(min_length=1)
+    headline: dict[Language, Headline] | None = None
+    """None keeps the notice's headline."""
+    severity: Severity | None = None
+    """None keeps the notice's severity."""
+
+
+class ResolveIn(_In):
+    """``POST /v1/notices/{id}/resolve``: services are back; optional closing words."""
+
+    body: dict[Language, Body] = Field(default_factory=dict)
+
+
+class FollowUpOut(BaseModel):
+    """An update or resolve as listed under its notice."""
+
+    id: int
+    stage: Literal["update", "resolve"]
+    created_at: datetime
+    body: dict[str, str]
+    progress: dict[str, ChannelProgressOut]
+    complete: bool
+
+
+class FailureOut(BaseModel):
+    """One recipient a notice could not reach."""
+
+    member_id: int
+    channel: ChannelKind
+    reason: str
+
+
+class FailurePage(BaseModel):
+    """``GET /v1/notices/{id}/failures``: one page; pass ``cursor`` for the next."""
+
+    failures: list[FailureOut]
+    next_cursor: str | None
+
+
+NoticeOut.model_rebuild()

@@ -84,10 +84,12 @@ def test_get_shows_progress_per_channel(
     assert shown["planning"] == "done"
     assert shown["progress"] == {
         "telegram": {"total": 3, "sent": 1, "failed": 1, "skipped": 0, "pending": 1,
-                     "complete": False, "failure_reasons": {"bot was blocked": 1}},
+                     "complete": False, "rate": 0.0, "eta_seconds": None,
+                     "failure_reasons": {"bot was blocked": 1}},
         "email": {"total": 2, "sent": 1, "failed": 0, "skipped": 1, "pending": 0,
-                  "complete": True, "failure_reasons": {}},
+                  "complete": True, "rate": 0.0, "eta_seconds": 0.0, "failure_reasons": {}},
         "sms": {"total": 0, "sent": 0, "failed": 0, "skipped": 0, "pending": 0,
+                "rate": 0.0, "eta_seconds": 0.0,
                 "complete": True, "failure_reasons": {}},
     }  # fmt: skip
     assert shown["complete"] is False

@@ -8,6 +8,7 @@ from typing import Annotated, Literal, cast
 import redis
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel
+from rq import Queue
 
 from lifeline import fanout, notices, templates
 from lifeline.api.deps import (
@@ -19,8 +20,20 @@ from lifeline.api.deps import (
     TenantDep,
 )
 from lifeline.api.errors import responses
+from lifeline.config import TenantConfig
 from lifeline.notices import Notice
-from lifeline.schemas import ChannelProgressOut, NoticeAccepted, NoticeIn, NoticeOut
+from lifeline.schemas import (
+    ChannelKind,
+    ChannelProgressOut,
+    FailureOut,
+    FailurePage,
+    FollowUpOut,
+    NoticeAccepted,
+    NoticeIn,
+    NoticeOut,
+    ResolveIn,
+    UpdateIn,
+)
 from lifeline.store import deliveries
 from lifeline.store.notices import NoticeStore
 
@@ -136,28 +149,121 @@ def get_notice(
     return present(client, store, store.get(tenant.id, notice_id))
 
 
+@router.post(
+    "/{notice_id}/updates",
+    status_code=202,
+    summary="Post an update to everyone who got the notice",
+    dependencies=[RequirePublisher],
+    responses={**responses(400, 401, 403, 404, 409, 413, 422, 503)},
+)
+def post_update(
+    notice_id: int,
+    body: UpdateIn,
+    response: Response,
+    tenant: TenantDep,
+    store: NoticeStoreDep,
+    plan_queue: PlanQueueDep,
+    idempotency_key: IdempotencyKey = None,
+) -> NoticeAccepted:
+    """A follow-up (CAP "Update"): goes to exactly the members who were sent the notice,
+    in their language, on Telegram as a reply to the notice's message. It waits until the
+    notice's own delivery has settled. 409 if the notice is resolved or expired."""
+    return _follow_up(notice_id, "update", body, response, tenant, store, plan_queue,
+                      idempotency_key)  # fmt: skip
+
+
+@router.post(
+    "/{notice_id}/resolve",
+    status_code=202,
+    summary="Resolve a notice: services are back",
+    dependencies=[RequirePublisher],
+    responses={**responses(400, 401, 403, 404, 409, 413, 422, 503)},
+)
+def post_resolve(
+    notice_id: int,
+    response: Response,
+    tenant: TenantDep,
+    store: NoticeStoreDep,
+    plan_queue: PlanQueueDep,
+    body: ResolveIn | None = None,
+    idempotency_key: IdempotencyKey = None,
+) -> NoticeAccepted:
+    """The all-clear (CAP "Cancel"): the notice's messages not yet sent are not sent, and
+    everyone who was sent it gets the resolve message once. 409 if already resolved."""
+    return _follow_up(notice_id, "resolve", body or ResolveIn(), response, tenant, store,
+                      plan_queue, idempotency_key)  # fmt: skip
+
+
+def _follow_up(
+    notice_id: int,
+    stage: Literal["update", "resolve"],
+    body: UpdateIn | ResolveIn,
+    response: Response,
+    tenant: TenantConfig,
+    store: NoticeStore,
+    plan_queue: Queue,
+    idempotency_key: str | None,
+) -> NoticeAccepted:
+    notice, created = fanout.follow_up(
+        tenant=tenant,
+        parent_id=notice_id,
+        stage=stage,
+        body=body,
+        store=store,
+        plan_queue=plan_queue,
+        idempotency_key=idempotency_key,
+    )
+    response.headers["Location"] = f"{router.prefix}/{notice.id}"
+    return NoticeAccepted(id=notice.id, status=notice.status, replayed=not created)
+
+
+@router.get(
+    "/{notice_id}/failures",
+    summary="Page through the recipients a notice could not reach",
+    dependencies=[RequireReader],
+    responses=responses(401, 403, 404, 422, 503),
+)
+def list_failures(
+    notice_id: int,
+    tenant: TenantDep,
+    client: RedisDep,
+    store: NoticeStoreDep,
+    channel: Annotated[ChannelKind | None, Query(description="Only this channel.")] = None,
+    cursor: Annotated[str | None, Query(pattern=r"^(telegram|email|sms):\d+$")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> FailurePage:
+    """Failed recipients with the provider's reason, in the order they failed.
+
+    Channels come one after another; ``next_cursor`` (``<channel>:<offset>``) is null on
+    the last page.
+    """
+    notice = store.get(tenant.id, notice_id)
+    kinds = [k for k in notice.channels if channel is None or k == channel]
+    offset = 0
+    if cursor:
+        kind, _, number = cursor.partition(":")
+        if kind in kinds:
+            kinds, offset = kinds[kinds.index(kind) :], int(number)
+    page: list[FailureOut] = []
+    for index, kind in enumerate(kinds):
+        start = offset if index == 0 else 0
+        room = limit - len(page)
+        rows = deliveries.failed_recipients(client, tenant.id, notice_id, kind, start, room + 1)
+        page += [FailureOut(member_id=m, channel=kind, reason=r) for m, r in rows[:room]]
+        if len(rows) > room:
+            return FailurePage(failures=page, next_cursor=f"{kind}:{start + room}")
+    return FailurePage(failures=page, next_cursor=None)
+
+
 def present(client: redis.Redis, store: NoticeStore, notice: Notice) -> NoticeOut:
-    """A stored notice with its delivery counters, as the API shows it."""
+    """A stored notice with its delivery counters (and its follow-ups), as the API shows it."""
     planning = _planning(store.field(notice.tenant_id, notice.id, "plan"))
-    planned = planning == "done"
-    counters = deliveries.progress(client, notice.tenant_id, notice.id, notice.channels)
-    progress = {
-        kind: ChannelProgressOut(
-            total=c.total,
-            sent=c.sent,
-            failed=c.failed,
-            skipped=c.skipped,
-            pending=c.pending,
-            complete=planned and c.pending == 0,
-            # Only read when there are failures: most channels of most notices have none.
-            failure_reasons=(
-                deliveries.failure_reasons(client, notice.tenant_id, notice.id, kind)
-                if c.failed
-                else {}
-            ),
-        )
-        for kind, c in counters.items()
-    }
+    progress = _progress(client, notice, planned=planning == "done")
+    updates = (
+        [_present_followup(client, store, f) for f in store.followups(notice.tenant_id, notice.id)]
+        if notice.parent_id is None
+        else []
+    )
     return NoticeOut(
         id=notice.id,
         status=notice.status,
@@ -171,12 +277,53 @@ def present(client: redis.Redis, store: NoticeStore, notice: Notice) -> NoticeOu
         expires_at=notice.expires_at,
         planning=planning,
         progress=progress,
+        complete=planning == "done" and all(p.complete for p in progress.values()),
+        stage=notice.stage,
+        parent_id=notice.parent_id,
+        updates=updates,
+    )
+
+
+def _present_followup(client: redis.Redis, store: NoticeStore, notice: Notice) -> FollowUpOut:
+    planned = store.field(notice.tenant_id, notice.id, "plan") == "done"
+    progress = _progress(client, notice, planned=planned)
+    return FollowUpOut(
+        id=notice.id,
+        stage=cast(Literal["update", "resolve"], notice.stage),
+        created_at=notice.created_at,
+        body=notice.body,
+        progress=progress,
         complete=planned and all(p.complete for p in progress.values()),
     )
 
 
-def _planning(value: str | None) -> Literal["queued", "planning", "done"]:
+def _progress(
+    client: redis.Redis, notice: Notice, *, planned: bool
+) -> dict[str, ChannelProgressOut]:
+    counters = deliveries.progress(client, notice.tenant_id, notice.id, notice.channels)
+    return {
+        kind: ChannelProgressOut(
+            total=c.total,
+            sent=c.sent,
+            failed=c.failed,
+            skipped=c.skipped,
+            pending=c.pending,
+            complete=planned and c.pending == 0,
+            rate=c.rate,
+            eta_seconds=c.eta_seconds if planned else None,
+            # Only read when there are failures: most channels of most notices have none.
+            failure_reasons=(
+                deliveries.failure_reasons(client, notice.tenant_id, notice.id, kind)
+                if c.failed
+                else {}
+            ),
+        )
+        for kind, c in counters.items()
+    }
+
+
+def _planning(value: str | None) -> Literal["queued", "waiting", "planning", "done"]:
     # No mark yet means the job is (about to be) queued: publish marks it right after.
-    if value in ("planning", "done"):
-        return cast(Literal["planning", "done"], value)
+    if value in ("waiting", "planning", "done"):
+        return cast(Literal["waiting", "planning", "done"], value)
     return "queued"

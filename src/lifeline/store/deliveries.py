@@ -15,6 +15,7 @@ sends that were in flight when the earlier run died; those are counted as ``recl
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import cast
 
@@ -35,7 +36,8 @@ return 2
 """
 
 _LUA_RECORD = """
--- KEYS: deliveries, counts, reasons. ARGV: member id, outcome (sent|failed|skipped), detail.
+-- KEYS: deliveries, counts, reasons, failed list, per-second outcomes.
+-- ARGV: member id, outcome (sent|failed|skipped), detail.
 local state = redis.call('HGET', KEYS[1], ARGV[1])
 if state and state ~= 'w' then return 0 end
 local prefix = {sent = 's', failed = 'f', skipped = 'k'}
@@ -43,8 +45,31 @@ local value = prefix[ARGV[2]]
 if ARGV[3] ~= '' then value = value .. ':' .. ARGV[3] end
 redis.call('HSET', KEYS[1], ARGV[1], value)
 redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
-if ARGV[2] == 'failed' then redis.call('HINCRBY', KEYS[3], ARGV[3], 1) end
+if ARGV[2] == 'failed' then
+  redis.call('HINCRBY', KEYS[3], ARGV[3], 1)
+  redis.call('RPUSH', KEYS[4], ARGV[1])
+end
+if ARGV[2] ~= 'skipped' then
+  -- Outcomes per second of the Redis clock, for the rate and ETA; a minute is kept.
+  local now = tonumber(redis.call('TIME')[1])
+  redis.call('HINCRBY', KEYS[5], now, 1)
+  redis.call('HDEL', KEYS[5], now - 61, now - 62)
+end
 return 1
+"""
+
+_LUA_SKIP = """
+-- KEYS: deliveries, counts. ARGV: reason, member ids. Skips every id without a final state.
+local n = 0
+for i = 2, #ARGV do
+  local state = redis.call('HGET', KEYS[1], ARGV[i])
+  if not state or state == 'w' then
+    redis.call('HSET', KEYS[1], ARGV[i], 'k:' .. ARGV[1])
+    n = n + 1
+  end
+end
+if n > 0 then redis.call('HINCRBY', KEYS[2], 'skipped', n) end
+return n
 """
 
 
@@ -58,11 +83,20 @@ class ChannelProgress:
     skipped: int
     reclaimed: int
     retried: int
+    rate: float = 0.0
+    """Outcomes (sent or failed) per second over the last minute."""
 
     @property
     def pending(self) -> int:
         """Recipients not yet sent, failed or skipped."""
         return max(0, self.total - self.sent - self.failed - self.skipped)
+
+    @property
+    def eta_seconds(self) -> float | None:
+        """When the last pending recipient will have it at the current rate (None: unknown)."""
+        if self.pending == 0:
+            return 0.0
+        return round(self.pending / self.rate, 1) if self.rate > 0 else None
 
 
 class DeliveryLedger:
@@ -74,9 +108,12 @@ class DeliveryLedger:
             keys.deliveries(tenant_id, notice_id, kind),
             keys.counts(tenant_id, notice_id, kind),
             keys.failure_reasons(tenant_id, notice_id, kind),
+            keys.failed_list(tenant_id, notice_id, kind),
+            keys.outcome_rate(tenant_id, notice_id, kind),
         ]
         self._claim = client.register_script(_LUA_CLAIM)
         self._record = client.register_script(_LUA_RECORD)
+        self._skip = client.register_script(_LUA_SKIP)
 
     async def unfinished(self, member_ids: list[int]) -> list[int]:
         """The ids among these that have no final state yet (one round trip)."""
@@ -94,6 +131,12 @@ class DeliveryLedger:
         detail = detail.replace("\n", " ")[:300]
         return bool(await self._record(keys=self._keys, args=[member_id, outcome, detail]))
 
+    async def skip(self, member_ids: list[int], reason: str) -> int:
+        """Mark every one of these without a final state as skipped; how many were."""
+        if not member_ids:
+            return 0
+        return int(await self._skip(keys=self._keys[:2], args=[reason, *member_ids]))
+
     async def count_retry(self, n: int = 1) -> None:
         """Count transient failures that were retried (for the operator's eyes)."""
         await self.redis.hincrby(self._keys[1], "retried", n)
@@ -109,12 +152,17 @@ def progress(
 ) -> dict[str, ChannelProgress]:
     """Counters of every channel of a notice, in one round trip."""
     pipe = client.pipeline(transaction=False)
+    pipe.time()
     for kind in kinds:
         pipe.hgetall(keys.counts(tenant_id, notice_id, kind))
+        pipe.hgetall(keys.outcome_rate(tenant_id, notice_id, kind))
+    now, *replies = pipe.execute()
     result = {}
-    for kind, fields in zip(kinds, pipe.execute(), strict=True):
+    for index, kind in enumerate(kinds):
+        fields, per_second = replies[2 * index], replies[2 * index + 1]
         counters = {k: int(v) for k, v in cast(dict[str, str], fields).items()}
         result[kind] = ChannelProgress(
+            rate=_rate(cast(dict[str, str], per_second), int(now[0])),
             total=counters.get("total", 0),
             sent=counters.get("sent", 0),
             failed=counters.get("failed", 0),
@@ -123,6 +171,43 @@ def progress(
             retried=counters.get("retried", 0),
         )
     return result
+
+
+def _rate(per_second: dict[str, str], now: int) -> float:
+    """Outcomes per second over the last minute, or since the first outcome if later."""
+    recent = {int(s): int(n) for s, n in per_second.items() if now - 60 < int(s) <= now}
+    if not recent:
+        return 0.0
+    return round(sum(recent.values()) / (now - min(recent) + 1), 2)
+
+
+def failed_recipients(
+    client: redis.Redis, tenant_id: str, notice_id: int, kind: str, offset: int, limit: int
+) -> list[tuple[int, str]]:
+    """(member id, reason) of failed recipients in the order they failed, one page."""
+    ids = cast(
+        list[str],
+        client.lrange(keys.failed_list(tenant_id, notice_id, kind), offset, offset + limit - 1),
+    )
+    if not ids:
+        return []
+    states = cast(list[str | None], client.hmget(keys.deliveries(tenant_id, notice_id, kind), ids))
+    return [(int(m), (s or "f:").partition(":")[2]) for m, s in zip(ids, states, strict=True)]
+
+
+def sent_to(
+    client: redis.Redis, tenant_id: str, notice_id: int, kind: str, *, chunk: int = 5000
+) -> Iterator[tuple[int, str]]:
+    """(member id, provider message id or "") of everyone a notice was sent to on a channel."""
+    key = keys.deliveries(tenant_id, notice_id, kind)
+    cursor = 0
+    while True:
+        cursor, fields = cast(tuple[int, dict[str, str]], client.hscan(key, cursor, count=chunk))
+        for member_id, state in fields.items():
+            if state == "s" or state.startswith("s:"):
+                yield int(member_id), state[2:]
+        if cursor == 0:
+            return
 
 
 def failure_reasons(

@@ -81,3 +81,48 @@ def failure_reasons(tenant_id: str, notice_id: int, kind: str) -> str:
 def rate_limit(tenant_id: str, scope: str) -> str:
     """Next free send slot (µs, Redis clock) of a tenant's channel or of one chat."""
     return f"{tenant(tenant_id)}rl:{scope}"
+
+
+def faq(tenant_id: str) -> str:
+    """Hash FAQ key → JSON entry (question and answer per language, keywords)."""
+    return f"{tenant(tenant_id)}faq"
+
+
+def bot_chat_language(tenant_id: str, chat_id: int) -> str:
+    """Language a chat chose in the bot before (or without) becoming a member."""
+    return f"{tenant(tenant_id)}bot:lang:{chat_id}"
+
+
+def bot_confirmation(tenant_id: str, chat_id: int) -> str:
+    """Nonce of a chat's pending ``/delete`` confirmation (expires)."""
+    return f"{tenant(tenant_id)}bot:confirm:{chat_id}"
+
+
+def bot_relay(tenant_id: str, support_chat_id: int, message_id: int) -> str:
+    """Member behind a question relayed into the staff group (expires)."""
+    return f"{tenant(tenant_id)}bot:relay:{support_chat_id}:{message_id}"
+
+
+def bot_questions(tenant_id: str, chat_id: int) -> str:
+    """Questions a chat relayed in the current window (a counter that expires)."""
+    return f"{tenant(tenant_id)}bot:asked:{chat_id}"
+
+
+def failed_list(tenant_id: str, notice_id: int, kind: str) -> str:
+    """List of failed member ids in the order they failed (paging through failures)."""
+    return f"{tenant(tenant_id)}n:{notice_id}:fl:{kind}"
+
+
+def outcome_rate(tenant_id: str, notice_id: int, kind: str) -> str:
+    """Hash second → outcomes in that second, for the last minute (rate and ETA)."""
+    return f"{tenant(tenant_id)}n:{notice_id}:ps:{kind}"
+
+
+def followups(tenant_id: str, notice_id: int) -> str:
+    """List of the ids of a notice's updates and resolve, in posting order."""
+    return f"{tenant(tenant_id)}n:{notice_id}:fu"
+
+
+def broadcast(tenant_id: str, notice_id: int) -> str:
+    """Hash language → message id of a notice's post in the tenant's broadcast channel."""
+    return f"{tenant(tenant_id)}n:{notice_id}:bc"

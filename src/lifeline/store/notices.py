@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
 import time
@@ -18,7 +19,9 @@ from lifeline.store import keys
 
 _LUA_CREATE = """
 -- KEYS: idempotency key ('' for none), id counter. ARGV: tenant prefix, doc, fingerprint,
--- ttl seconds, created (ms). Returns {'created', id} or {'exists', 'id:fingerprint'}.
+-- ttl seconds, created (ms), parent id ('' for a new alert).
+-- Returns {'created', id} or {'exists', 'id:fingerprint'}. Follow-ups are listed under
+-- their parent, not among the tenant's notices.
 if KEYS[1] ~= '' then
   local prev = redis.call('GET', KEYS[1])
   if prev then return {'exists', prev} end
@@ -26,7 +29,11 @@ end
 local id = tostring(redis.call('INCR', KEYS[2]))
 local pfx = ARGV[1]
 redis.call('HSET', pfx .. 'n:' .. id, 'doc', ARGV[2], 'status', 'active', 'created', ARGV[5])
-redis.call('ZADD', pfx .. 'notices', ARGV[5], id)
+if ARGV[6] == '' then
+  redis.call('ZADD', pfx .. 'notices', ARGV[5], id)
+else
+  redis.call('RPUSH', pfx .. 'n:' .. ARGV[6] .. ':fu', id)
+end
 if KEYS[1] ~= '' then redis.call('SET', KEYS[1], id .. ':' .. ARGV[3], 'EX', ARGV[4]) end
 return {'created', id}
 """
@@ -46,6 +53,7 @@ class NoticeStore:
         *,
         idempotency_key: str | None = None,
         fingerprint: str = "",
+        parent_id: int | None = None,
     ) -> tuple[Notice, bool]:
         """Store a notice; with a known Idempotency-Key return the first one instead.
 
@@ -61,6 +69,7 @@ class NoticeStore:
                 fingerprint,
                 defaults.IDEMPOTENCY_TTL_SECONDS,
                 created_ms,
+                "" if parent_id is None else parent_id,
             ],
         )
         if status == "created":
@@ -69,6 +78,17 @@ class NoticeStore:
         if first_fingerprint != fingerprint:
             raise Conflict("Idempotency-Key was already used with a different request body")
         return self.get(tenant_id, int(notice_id)), False
+
+    def replayed(self, tenant_id: str, idempotency_key: str, fingerprint: str) -> Notice | None:
+        """The notice an earlier request with this key created, if any; Conflict if the
+        earlier request was a different one."""
+        value = self.redis.get(keys.idempotency(tenant_id, _digest(idempotency_key)))
+        if value is None:
+            return None
+        notice_id, _, first_fingerprint = cast(str, value).partition(":")
+        if first_fingerprint != fingerprint:
+            raise Conflict("Idempotency-Key was already used with a different request body")
+        return self.get(tenant_id, int(notice_id))
 
     def get(self, tenant_id: str, notice_id: int) -> Notice:
         """The notice with this id in this tenant; NotFound otherwise (also for other tenants')."""
@@ -90,6 +110,29 @@ class NoticeStore:
             if fields
         ]
         return sorted(found, key=lambda n: n.status != "active")  # stable: newest first within
+
+    def followups(self, tenant_id: str, notice_id: int) -> builtins.list[Notice]:
+        """A notice's updates and resolve, oldest first."""
+        raw = cast(
+            builtins.list[str], self.redis.lrange(keys.followups(tenant_id, notice_id), 0, -1)
+        )
+        pipe = self.redis.pipeline(transaction=False)
+        for followup_id in raw:
+            pipe.hgetall(keys.notice(tenant_id, int(followup_id)))
+        return [
+            _decode(tenant_id, int(fid), fields)
+            for fid, fields in zip(raw, pipe.execute(), strict=True)
+            if fields
+        ]
+
+    def resolve(self, tenant_id: str, notice_id: int) -> bool:
+        """Mark a notice resolved; False if it already was (its unsent messages stop)."""
+        key = keys.notice(tenant_id, notice_id)
+        with self.redis.pipeline() as pipe:
+            pipe.hget(key, "status")
+            pipe.hset(key, mapping={"status": "resolved", "resolved_at": str(time.time())})
+            previous, _ = pipe.execute()
+        return bool(previous != "resolved")
 
     def mark(self, tenant_id: str, notice_id: int, **fields: str) -> None:
         """Record progress fields of a notice (plan state, resolved time, …)."""

@@ -1,0 +1,236 @@
+"""Batch jobs: send one notice to a few hundred members on one channel."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+import uuid
+from dataclasses import dataclass, field, replace
+
+from rq import Queue, get_current_job
+
+from lifeline import defaults, runtime, templates
+from lifeline.channels import Channel, Delivered, Failed, Kind, Message, Recipient
+from lifeline.config import TenantConfig, WorkerConfig
+from lifeline.fanout.queues import job_options, queue_name
+from lifeline.notices import Notice
+from lifeline.ratelimit import ChatPacer, RateLimiter
+from lifeline.store import connect_async, keys
+from lifeline.store.deliveries import DONE, RECLAIMED, DeliveryLedger
+from lifeline.store.members import Member, MemberStore
+from lifeline.store.notices import NoticeStore
+
+log = logging.getLogger(__name__)
+
+STATUS_CHECK_SECONDS = 0.5
+"""How often a running batch looks whether its notice was resolved or expired meanwhile."""
+
+
+async def deliver_batch(
+    tenant_id: str, notice_id: int, kind: Kind, member_ids: list[int]
+) -> dict[str, int]:
+    """Send one notice to these members on one channel and record each outcome."""
+    rt = runtime.current()
+    tenant = rt.settings.tenant(tenant_id)
+    provider = tenant.channels.configured().get(kind) if tenant else None
+    client = connect_async(rt.settings.redis.url)
+    try:
+        ledger = DeliveryLedger(client, tenant_id, notice_id, kind)
+        todo = await ledger.unfinished(member_ids)
+        notices = NoticeStore(rt.redis)
+        notice = notices.get(tenant_id, notice_id)
+        stopped = _why_not(notices, notice)
+        if tenant is None or provider is None or stopped:
+            skipped = await ledger.skip(todo, stopped or "channel no longer configured")
+            return {"skipped": skipped}
+        batch = _Batch(
+            tenant=tenant,
+            notice=notice,
+            kind=kind,
+            ledger=ledger,
+            notices=notices,
+            members=MemberStore(rt.redis),
+            worker=rt.settings.worker,
+            limiter=RateLimiter(client, tenant_id, kind, provider.rate_per_second),
+            chats=ChatPacer(client, tenant_id) if kind == "telegram" else None,
+        )
+        members = batch.members.get_many(tenant_id, todo)
+        replies = _replies_to(rt, notice, kind, todo)
+        async with provider.create(kind=kind, tenant_id=tenant_id) as channel:
+            return await batch.run(
+                channel, [(mid, members.get(mid), replies.get(mid)) for mid in todo]
+            )
+    finally:
+        await client.aclose()
+
+
+def _why_not(notices: NoticeStore, notice: Notice) -> str | None:
+    """Why a notice's messages must not go out any more (None: they may)."""
+    current = notices.get(notice.tenant_id, notice.id)
+    if current.status != "active":
+        return f"notice {current.status} before delivery"
+    if current.stage == "update" and current.parent_id is not None:
+        parent = notices.get(notice.tenant_id, current.parent_id)
+        if parent.status != "active":
+            return f"notice {parent.status} before delivery"
+    return None
+
+
+def _replies_to(
+    rt: runtime.Runtime, notice: Notice, kind: str, member_ids: list[int]
+) -> dict[int, str]:
+    """For a follow-up on Telegram: the message id each member got the notice as."""
+    if notice.parent_id is None or kind != "telegram" or not member_ids:
+        return {}
+    key = keys.deliveries(notice.tenant_id, notice.parent_id, kind)
+    states = rt.redis.hmget(key, [str(m) for m in member_ids])
+    return {
+        member_id: state[2:]
+        for member_id, state in zip(member_ids, states, strict=True)
+        if isinstance(state, str) and state.startswith("s:")
+    }
+
+
+Work = tuple[int, Member | None, str | None]
+"""A recipient's member id, record (None if deleted) and the message it replies to."""
+
+
+@dataclass
+class _Batch:
+    """One batch job's work: concurrency, retries and bookkeeping around a channel."""
+
+    tenant: TenantConfig
+    notice: Notice
+    kind: Kind
+    ledger: DeliveryLedger
+    notices: NoticeStore
+    members: MemberStore
+    worker: WorkerConfig
+    limiter: RateLimiter
+    chats: ChatPacer | None
+    counts: dict[str, int] = field(
+        default_factory=lambda: {"sent": 0, "failed": 0, "skipped": 0, "reclaimed": 0}
+    )
+
+    def __post_init__(self) -> None:
+        self._messages: dict[str, Message] = {}
+        self._checked_at = time.monotonic()
+        self._stop_reason: str | None = None
+
+    async def run(self, channel: Channel, todo: list[Work]) -> dict[str, int]:
+        """Work through the recipients with ``worker.concurrency`` sends in flight.
+
+        Each lane looks before every claim whether to stop: the notice was resolved or
+        expired (the rest is skipped), or the worker is shutting down (the rest is queued
+        again as a continuation job, for any worker).
+        """
+        pending = iter(todo)
+        left: list[Work] = []
+
+        async def lane() -> None:
+            for work in pending:
+                if self._should_stop():
+                    left.append(work)
+                    left.extend(pending)
+                    return
+                await self._deliver(channel, *work)
+
+        await asyncio.gather(*(lane() for _ in range(self.worker.concurrency)))
+        if left:
+            await self._leave(left)
+        return self.counts
+
+    def _should_stop(self) -> bool:
+        if runtime.stop_requested():
+            return True
+        now = time.monotonic()
+        if self._stop_reason is None and now - self._checked_at >= STATUS_CHECK_SECONDS:
+            self._checked_at = now
+            self._stop_reason = _why_not(self.notices, self.notice)
+        return self._stop_reason is not None
+
+    async def _leave(self, left: list[Work]) -> None:
+        ids = [member_id for member_id, _, _ in left]
+        if self._stop_reason is not None:
+            self.counts["skipped"] += await self.ledger.skip(ids, self._stop_reason)
+            return
+        _continue_later(self.notice, self.kind, ids)
+
+    async def _deliver(
+        self, channel: Channel, member_id: int, member: Member | None, reply_to: str | None
+    ) -> None:
+        address = member.address(self.kind) if member else None
+        claim = await self.ledger.claim(member_id)
+        if claim == DONE:
+            return
+        if claim == RECLAIMED:
+            self.counts["reclaimed"] += 1
+        if member is None or address is None:
+            reason = "member deleted" if member is None else "unsubscribed from this channel"
+            await self._finish(member_id, "skipped", reason)
+            return
+        recipient = Recipient(member_id=member_id, address=address, language=member.language)
+        message = self._message(member.language)
+        if reply_to:
+            message = replace(message, reply_to=reply_to)
+        await self._send_with_retries(channel, recipient, message)
+
+    async def _send_with_retries(
+        self, channel: Channel, recipient: Recipient, message: Message
+    ) -> None:
+        for attempt in range(1, self.worker.max_attempts + 1):
+            await self.limiter.acquire()
+            if self.chats is not None:
+                await self.chats.acquire(recipient.address)
+            outcome = await channel.send(recipient, message)
+            if isinstance(outcome, Delivered):
+                await self._finish(recipient.member_id, "sent", outcome.provider_id or "")
+                return
+            if isinstance(outcome, Failed):
+                await self._finish(recipient.member_id, "failed", outcome.reason)
+                if outcome.unsubscribe:
+                    self.members.pause(self.tenant.id, recipient.member_id, self.kind)
+                return
+            if attempt == self.worker.max_attempts:
+                reason = f"gave up after {attempt} attempts: {outcome.reason}"
+                await self._finish(recipient.member_id, "failed", reason)
+                return
+            await self.ledger.count_retry()
+            if outcome.after is not None:
+                # The provider's pause holds for every sender of this channel: the
+                # limiter hands out no slot before it ends, so the next acquire waits.
+                await self.limiter.pause(min(outcome.after, defaults.RETRY_MAX_WAIT_SECONDS))
+            else:
+                await asyncio.sleep(self._backoff(attempt))
+
+    def _backoff(self, attempt: int) -> float:
+        base = self.worker.retry_base_seconds * 2 ** (attempt - 1)
+        # Full jitter keeps many recipients that failed together from retrying together.
+        return min(random.uniform(0, base), defaults.RETRY_MAX_WAIT_SECONDS)
+
+    async def _finish(self, member_id: int, outcome: str, detail: str) -> None:
+        if await self.ledger.record(member_id, outcome, detail):
+            self.counts[outcome] += 1
+
+    def _message(self, language: str) -> Message:
+        if language not in self._messages:
+            self._messages[language] = templates.render(
+                self.tenant, self.notice, self.kind, language
+            )
+        return self._messages[language]
+
+
+def _continue_later(notice: Notice, kind: str, member_ids: list[int]) -> None:
+    """Queue the unclaimed rest of a batch again, for whichever worker is still running."""
+    rt = runtime.current()
+    current = get_current_job()
+    base = current.id if current is not None else f"ll-{notice.tenant_id}-{notice.id}-{kind}"
+    job_id = f"{base.split('+')[0]}+{uuid.uuid4().hex[:8]}"
+    Queue(queue_name(kind), connection=rt.rq_redis).enqueue_call(
+        deliver_batch,
+        args=(notice.tenant_id, notice.id, kind, member_ids),
+        **job_options(notice, job_id, f"notice {notice.id}: {kind} continuation"),
+    )
+    log.info("worker stopping: %d recipients of notice %s re-queued", len(member_ids), notice.id)

@@ -1,0 +1,154 @@
+"""Planning: turn one notice into batch jobs on the channel queues."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from datetime import timedelta
+from typing import Any
+
+from rq import Queue
+
+from lifeline import defaults, runtime
+from lifeline.fanout.batch import deliver_batch
+from lifeline.fanout.broadcast import broadcast_target, post_broadcast
+from lifeline.fanout.queues import job_options, queue_name
+from lifeline.notices import Notice
+from lifeline.store import deliveries, keys
+from lifeline.store.notices import NoticeStore
+
+log = logging.getLogger(__name__)
+
+FOLLOWUP_WAIT = timedelta(seconds=2)
+"""How often a follow-up checks whether the notice it follows has settled."""
+
+
+def enqueue_plan(queue: Queue, tenant_id: str, notice: Notice) -> None:
+    """Queue the planning job of a notice (idempotent: its job id is the notice's)."""
+    queue.enqueue_call(
+        plan_notice,
+        args=(tenant_id, notice.id),
+        **job_options(notice, f"ll-plan-{tenant_id}-{notice.id}", f"plan notice {notice.id}"),
+    )
+
+
+def plan_notice(tenant_id: str, notice_id: int) -> dict[str, int]:
+    """Enqueue batch jobs for everyone the notice is for, on each of its channels."""
+    rt = runtime.current()
+    tenant = rt.settings.tenant(tenant_id)
+    store = NoticeStore(rt.redis)
+    notice = store.get(tenant_id, notice_id)
+    if tenant is None:
+        log.error("notice %s: tenant %s is no longer configured; not planned", notice_id, tenant_id)
+        return {}
+    parent = store.get(tenant_id, notice.parent_id) if notice.parent_id else None
+    if parent is not None and not _settled(rt, store, parent):
+        # Everyone who will get the notice must have it before the follow-up is planned.
+        store.mark(tenant_id, notice_id, plan="waiting")
+        Queue(defaults.QUEUE_PLAN, connection=rt.rq_redis).enqueue_in(
+            FOLLOWUP_WAIT, plan_notice, tenant_id, notice_id, result_ttl=0
+        )
+        return {}
+    store.mark(tenant_id, notice_id, plan="planning")
+    _queue_broadcast(rt, tenant_id, notice)
+    offered = tenant.channels.configured()
+    totals: dict[str, int] = {}
+    for kind in notice.channels:
+        if kind not in offered:
+            continue
+        if parent is None:
+            ids: Iterable[int] = _subscribers(rt, tenant_id, notice, kind)
+        else:
+            ids = (
+                member_id
+                for member_id, _ in deliveries.sent_to(rt.redis, tenant_id, parent.id, kind)
+            )
+        totals[kind] = _enqueue_batches(rt, notice, kind, ids, rt.settings.worker.batch_size)
+    store.mark(tenant_id, notice_id, plan="done", planned_at=str(time.time()))
+    log.info("notice %s of %s planned: %s", notice_id, tenant_id, totals)
+    return totals
+
+
+def _settled(rt: runtime.Runtime, store: NoticeStore, notice: Notice) -> bool:
+    """Planned, and nobody pending on any channel."""
+    if store.field(notice.tenant_id, notice.id, "plan") != "done":
+        return False
+    progress = deliveries.progress(rt.redis, notice.tenant_id, notice.id, notice.channels)
+    return all(p.pending == 0 for p in progress.values())
+
+
+def _queue_broadcast(rt: runtime.Runtime, tenant_id: str, notice: Notice) -> None:
+    tenant = rt.settings.tenant(tenant_id)
+    if tenant is None or "telegram" not in notice.channels or broadcast_target(tenant) is None:
+        return
+    Queue(queue_name("telegram"), connection=rt.rq_redis).enqueue_call(
+        post_broadcast,
+        args=(tenant_id, notice.id),
+        **job_options(notice, f"ll-bc-{tenant_id}-{notice.id}", f"broadcast notice {notice.id}"),
+    )
+
+
+def _enqueue_batches(
+    rt: runtime.Runtime, notice: Notice, kind: str, member_ids: Iterable[int], size: int
+) -> int:
+    queue = Queue(queue_name(kind), connection=rt.rq_redis)
+    total = 0
+    pending: list[Any] = []
+    for index, batch in enumerate(_chunks(member_ids, size)):
+        job_id = f"ll-{notice.tenant_id}-{notice.id}-{kind}-{index}"
+        description = f"notice {notice.id}: {kind} batch {index}"
+        pending.append(
+            Queue.prepare_data(
+                deliver_batch,
+                args=(notice.tenant_id, notice.id, kind, batch),
+                **job_options(notice, job_id, description),
+            )
+        )
+        total += len(batch)
+        if len(pending) >= 100:
+            _flush(queue, pending, rt, notice, kind, total)
+    _flush(queue, pending, rt, notice, kind, total)
+    return total
+
+
+def _flush(
+    queue: Queue, pending: list[Any], rt: runtime.Runtime, notice: Notice, kind: str, total: int
+) -> None:
+    # The total is written before the jobs, so a fast worker never sees sent > total.
+    deliveries.set_total(rt.redis, notice.tenant_id, notice.id, kind, total)
+    if pending:
+        with rt.rq_redis.pipeline() as pipe:
+            queue.enqueue_many(pending, pipeline=pipe)
+            pipe.execute()
+        pending.clear()
+
+
+def _chunks(ids: Iterable[int], size: int) -> Iterator[list[int]]:
+    batch: list[int] = []
+    for member_id in ids:
+        batch.append(member_id)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _subscribers(rt: runtime.Runtime, tenant_id: str, notice: Notice, kind: str) -> Iterator[int]:
+    """Member ids following any of the notice's topics on this channel, each once."""
+    seen: set[int] | None = set() if len(notice.topics) > 1 else None
+    for topic in notice.topics:
+        key = keys.subscribers(tenant_id, kind, topic)
+        cursor = 0
+        while True:
+            cursor, chunk = rt.redis.sscan(key, cursor, count=defaults.PLAN_CHUNK)
+            for raw in chunk:
+                member_id = int(raw)
+                if seen is not None:
+                    if member_id in seen:
+                        continue
+                    seen.add(member_id)
+                yield member_id
+            if cursor == 0:
+                break
