@@ -12,7 +12,6 @@ from rich.progress import (
     TaskID,
     TextColumn,
     TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 
 from lifeline.client import AdminClient
@@ -32,8 +31,9 @@ def watch(
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("sent {task.fields[sent]} · failed {task.fields[failed]}"),
+        TextColumn("{task.fields[rate]:>7.1f}/s"),
+        TextColumn("ETA {task.fields[eta]}"),
         TimeElapsedColumn(),
-        TimeRemainingColumn(),
     )
     tasks: dict[str, TaskID] = {}
     with Progress(*columns, console=console, transient=False) as bars:
@@ -41,7 +41,9 @@ def watch(
         def update(state: dict[str, Any]) -> None:
             for kind, counts in state.get("progress", {}).items():
                 if kind not in tasks:
-                    tasks[kind] = bars.add_task(kind, total=None, sent=0, failed=0)
+                    tasks[kind] = bars.add_task(
+                        kind, total=None, sent=0, failed=0, rate=0.0, eta="–"
+                    )
                 done = counts["sent"] + counts["failed"] + counts["skipped"]
                 bars.update(
                     tasks[kind],
@@ -49,9 +51,19 @@ def watch(
                     completed=done,
                     sent=counts["sent"],
                     failed=counts["failed"],
+                    rate=counts.get("rate", 0.0),
+                    eta=_eta(counts.get("eta_seconds")),
                 )
 
         return client.wait(notice_id, on_progress=update, timeout=timeout)
+
+
+def _eta(seconds: float | None) -> str:
+    """The server's estimate (from the rate over the last minute) as h:mm:ss."""
+    if seconds is None:
+        return "–"
+    whole = int(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
 def summary(state: dict[str, Any]) -> str:
