@@ -18,7 +18,7 @@ def members(redis_client: redis.Redis) -> MemberStore:
 
 
 def subscribers(client: redis.Redis, kind: str, topic: str = "outages") -> set[str]:
-    return set(client.smembers(keys.subscribers(T, kind, topic)))  # type: ignore[arg-type]
+    return {str(m) for m in MemberStore(client).iter_subscribers(T, kind, [topic])}
 
 
 def test_create_indexes_each_channel_and_topic(
@@ -136,6 +136,11 @@ def test_delete_erases_everything(members: MemberStore, redis_client: redis.Redi
         ),
     )
     members.delete(T, m.id)
-    assert redis_client.keys(f"{keys.tenant(T)}*") == []
+    left = redis_client.keys(f"{keys.tenant(T)}*")
+    # Only the id counters and the (now empty) subscriber bitmaps stay.
+    bitmaps = [k for k in left if ":sub:" in k]
+    assert sorted(set(left) - set(bitmaps)) == [f"{keys.tenant(T)}no", f"{keys.tenant(T)}seq:m"]
+    assert len(bitmaps) == 6
+    assert all(redis_client.bitcount(k) == 0 for k in bitmaps)
     with pytest.raises(NotFound):
         members.delete(T, m.id)

@@ -15,7 +15,8 @@ from lifeline.fanout.batch import deliver_batch
 from lifeline.fanout.broadcast import broadcast_target, post_broadcast
 from lifeline.fanout.queues import job_options, queue_name
 from lifeline.notices import Notice
-from lifeline.store import deliveries, keys
+from lifeline.store import deliveries
+from lifeline.store.members import MemberStore
 from lifeline.store.notices import NoticeStore
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,9 @@ def plan_notice(tenant_id: str, notice_id: int) -> dict[str, int]:
         if kind not in offered:
             continue
         if parent is None:
-            ids: Iterable[int] = _subscribers(rt, tenant_id, notice, kind)
+            ids: Iterable[int] = MemberStore(rt.redis).iter_subscribers(
+                tenant_id, kind, notice.topics
+            )
         else:
             ids = (
                 member_id
@@ -133,22 +136,3 @@ def _chunks(ids: Iterable[int], size: int) -> Iterator[list[int]]:
             batch = []
     if batch:
         yield batch
-
-
-def _subscribers(rt: runtime.Runtime, tenant_id: str, notice: Notice, kind: str) -> Iterator[int]:
-    """Member ids following any of the notice's topics on this channel, each once."""
-    seen: set[int] | None = set() if len(notice.topics) > 1 else None
-    for topic in notice.topics:
-        key = keys.subscribers(tenant_id, kind, topic)
-        cursor = 0
-        while True:
-            cursor, chunk = rt.redis.sscan(key, cursor, count=defaults.PLAN_CHUNK)
-            for raw in chunk:
-                member_id = int(raw)
-                if seen is not None:
-                    if member_id in seen:
-                        continue
-                    seen.add(member_id)
-                yield member_id
-            if cursor == 0:
-                break

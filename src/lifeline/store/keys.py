@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from lifeline.defaults import KEY_PREFIX
 
-MEMBER_SEQ = f"{KEY_PREFIX}:seq:member"
-"""Member ids are global, so an id never means two members in two tenants."""
+TENANT_SEQ = f"{KEY_PREFIX}:seq:tenant"
+"""Hands each tenant a number (< ``TENANT_SLOTS``), the low part of its member ids."""
+
+TENANT_SLOTS = 1024
+"""Member id = tenant's n-th member × 1024 + tenant number: unique across tenants (another
+tenant's id is simply not found) yet dense within one, so subscriber bitmaps stay small."""
 
 NOTICE_SEQ = f"{KEY_PREFIX}:seq:notice"
 """Notice ids are global for the same reason: another tenant's id is simply not found."""
@@ -44,7 +48,7 @@ def member_lookup(tenant_id: str, contact: str) -> str:
 
 
 def subscribers(tenant_id: str, kind: str, topic: str) -> str:
-    """Set of member ids reachable on ``kind`` who follow ``topic``: what the planner walks."""
+    """Bitmap of members reachable on ``kind`` who follow ``topic`` (bit = id // 1024)."""
     return f"{tenant(tenant_id)}sub:{kind}:{topic}"
 
 
