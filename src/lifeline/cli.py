@@ -34,8 +34,13 @@ notice_app = typer.Typer(
     help="Post and follow outage notices through the API.", no_args_is_help=True
 )
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+bot_app = typer.Typer(
+    help="The member bot: polls for every tenant unless a subcommand is given.",
+    invoke_without_command=True,
+)
 app.add_typer(notice_app, name="notice")
 app.add_typer(keys_app, name="keys")
+app.add_typer(bot_app, name="bot")
 
 err = Console(stderr=True)
 
@@ -55,7 +60,9 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except LifelineError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+            # The message may hold [brackets] (patterns, key paths): never read it as markup.
+            err.print("[bold red]error:[/]", end=" ", highlight=False)
+            err.print(str(exc), highlight=False, markup=False)
             raise typer.Exit(2) from None
 
     return wrapper
@@ -127,6 +134,40 @@ def worker(
 
     _logging(verbose)
     worker_mod.run(_settings(), burst=burst, name=name)
+
+
+@bot_app.callback(invoke_without_command=True)
+@friendly
+def bot(
+    ctx: typer.Context,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Run every tenant's Telegram bot in polling mode, in this one process, until Ctrl-C."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from lifeline.bot import polling
+
+    _logging(verbose)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per getUpdates otherwise
+    polling.run(_settings())
+
+
+@bot_app.command("set-webhook")
+@friendly
+def bot_set_webhook(
+    url: Annotated[
+        str, typer.Argument(help="Public base URL of the API, e.g. https://ll.example.org")
+    ],
+) -> None:
+    """Make Telegram send each tenant's updates to URL/telegram/<tenant>/webhook."""
+    import asyncio
+
+    from lifeline.bot.polling import set_webhooks
+
+    if not url.startswith("https://") and not url.startswith("http://"):
+        raise LifelineError(f"URL: {url!r} is not an http(s) URL (Telegram requires https)")
+    for line in asyncio.run(set_webhooks(_settings(), url)):
+        print(line)
 
 
 @notice_app.command("send")

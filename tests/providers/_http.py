@@ -194,7 +194,9 @@ class StandInServer:
         """Answer one request; subclasses implement it."""
         raise NotImplementedError
 
-    def _dispatch(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> Reply:
+    def _dispatch(
+        self, method: str, path: str, body: bytes, headers: dict[str, str], arrived: float
+    ) -> Reply:
         if path == "/_stand_in/stats":
             return Reply(200, self.stats())
         if path == "/_stand_in/reset" and method == "POST":
@@ -208,12 +210,13 @@ class StandInServer:
         else:
             reply = self.handle(route, path, params, headers)
         with self._lock:
-            self._calls.append(Call(route, params, dict(headers), time.time(), reply.status))
+            self._calls.append(Call(route, params, dict(headers), arrived, reply.status))
         return reply
 
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True  # a stalled reply must not keep the process alive
+    request_queue_size = 256  # the default 5 resets bursts of concurrent connections
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client hanging up (timeout tests do) is normal, not worth a traceback."""
@@ -248,10 +251,11 @@ def _handler_class(stand_in: StandInServer) -> type[BaseHTTPRequestHandler]:
             self._serve("POST")
 
         def _serve(self, method: str) -> None:
+            arrived = time.time()  # before the body and any stall: what a rate limit counts
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             headers = {k.lower(): v for k, v in self.headers.items()}
-            reply = stand_in._dispatch(method, self.path, body, headers)
+            reply = stand_in._dispatch(method, self.path, body, headers, arrived)
             data = json.dumps(reply.body).encode()
             try:
                 self.send_response(reply.status, HTTPStatus(reply.status).phrase)

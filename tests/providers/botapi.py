@@ -87,6 +87,7 @@ class BotApiServer(StandInServer):
             "getme": lambda api, params: ok(BOT_USER),
             "sendmessage": _send_message,
             "editmessagetext": _edit_message_text,
+            "editmessagereplymarkup": _edit_message_reply_markup,
             "getupdates": _get_updates,
             "setwebhook": _set_webhook,
             "deletewebhook": _delete_webhook,
@@ -247,6 +248,15 @@ def _edit_message_text(api: BotApiServer, params: dict[str, Any]) -> Reply:
     try:
         chat_id = parse_chat_id(params["chat_id"])
         message = _message(api, chat_id, text) | {"message_id": int(params["message_id"])}
+    except (KeyError, ValueError):
+        return error(400, "Bad Request: message to edit not found")
+    return ok(message | {"edit_date": int(time.time())})
+
+
+def _edit_message_reply_markup(api: BotApiServer, params: dict[str, Any]) -> Reply:
+    try:
+        chat_id = parse_chat_id(params["chat_id"])
+        message = _message(api, chat_id, "") | {"message_id": int(params["message_id"])}
     except (KeyError, ValueError):
         return error(400, "Bad Request: message to edit not found")
     return ok(message | {"edit_date": int(time.time())})

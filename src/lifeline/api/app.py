@@ -11,10 +11,12 @@ from rq import Queue
 
 import lifeline
 from lifeline import defaults
-from lifeline.api import errors, health, members, notices
+from lifeline.api import errors, faq, health, members, notices, telegram
 from lifeline.api.limits import BodySizeLimit
+from lifeline.bot.application import WebhookBots
 from lifeline.config import Settings, load_settings
 from lifeline.store import connect, connect_rq
+from lifeline.store.faq import FaqStore
 from lifeline.store.members import MemberStore
 from lifeline.store.notices import NoticeStore
 
@@ -34,7 +36,11 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
+        await app.state.webhook_bots.start()
+        try:
+            yield
+        finally:
+            await app.state.webhook_bots.stop()
         app.state.redis.close()
         app.state.rq_redis.close()
 
@@ -51,6 +57,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.plan_queue = Queue(defaults.QUEUE_PLAN, connection=app.state.rq_redis)
     app.state.notice_store = NoticeStore(app.state.redis)
     app.state.member_store = MemberStore(app.state.redis)
+    app.state.faq_store = FaqStore(app.state.redis)
+    app.state.webhook_bots = WebhookBots(settings, app.state.redis)
     errors.install(app)
     app.add_middleware(
         BodySizeLimit,
@@ -58,7 +66,7 @@ def create_app(settings: Settings) -> FastAPI:
         large_max_bytes=settings.api.import_max_body_bytes,
         large_paths={members.IMPORT_PATH},
     )
-    for router in (health.router, notices.router, members.router):
+    for router in (health.router, notices.router, members.router, faq.router, telegram.router):
         app.include_router(router)
     return app
 

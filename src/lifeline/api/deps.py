@@ -23,6 +23,7 @@ from lifeline.config import Settings, TenantConfig
 from lifeline.errors import PermissionDenied
 from lifeline.store import apikeys
 from lifeline.store.apikeys import ApiKey
+from lifeline.store.faq import FaqStore
 from lifeline.store.members import MemberStore
 from lifeline.store.notices import NoticeStore
 
@@ -59,11 +60,17 @@ def get_member_store(request: Request) -> MemberStore:
     return cast(MemberStore, request.app.state.member_store)
 
 
+def get_faq_store(request: Request) -> FaqStore:
+    """FAQ entries of every tenant (each call names its tenant)."""
+    return cast(FaqStore, request.app.state.faq_store)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RedisDep = Annotated[redis.Redis, Depends(get_redis)]
 PlanQueueDep = Annotated[Queue, Depends(get_plan_queue)]
 NoticeStoreDep = Annotated[NoticeStore, Depends(get_notice_store)]
 MemberStoreDep = Annotated[MemberStore, Depends(get_member_store)]
+FaqStoreDep = Annotated[FaqStore, Depends(get_faq_store)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
@@ -96,6 +103,7 @@ def require_role(*roles: str) -> Callable[[ApiKey], ApiKey]:
 # For a route decorator's ``dependencies=[...]``, which FastAPI solves before the parameters.
 RequirePublisher = Depends(require_role("publisher"))
 RequireReader = Depends(require_role("publisher", "support"))
+RequireSupport = Depends(require_role("support"))
 RequireAdmin = Depends(require_role("admin"))
 
 

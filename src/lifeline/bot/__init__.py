@@ -1,0 +1,12 @@
+"""The member bot on Telegram: subscribe, status, FAQ, and a human answer, in German and English.
+
+application.py  one PTB Application per tenant; handler order; WebhookBots for the API
+polling.py      ``lifeline bot`` (all tenants polling in one process), ``set-webhook``
+member.py       /start /language /topics /status /faq /help /stop /delete
+callbacks.py    button presses            keyboards.py  keyboards, callback data, menus
+support.py      relay of questions to the staff group and of answers back; staff-only guard
+faq_staff.py    /faq_set /faq_del /faq_list in the staff group
+guard.py        malformed updates, unknown input, blocked chats, the error handler
+context.py      BotDeps (tenant, stores) and Talk (chat, member, language)
+state.py        conversation state in Redis     i18n.py   gettext catalogues
+"""
