@@ -19,17 +19,30 @@ import redis.asyncio as aioredis
 from lifeline import defaults
 from lifeline.store import keys
 
-_LUA_RESERVE = """
--- KEYS: limiter. ARGV: slot interval (µs). Returns µs to wait until the reserved slot.
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat < now then tat = now end
-local interval = tonumber(ARGV[1])
-local ttl = math.ceil((tat + interval - now) / 1000) + 1000
-redis.call('SET', KEYS[1], string.format('%.0f', tat + interval), 'PX', ttl)
-return string.format('%.0f', tat - now)
+RESERVE_FUNCTIONS = """
+local function clock()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000000 + tonumber(t[2])
+end
+-- Reserve the next slot of a limiter; µs from now until it comes.
+local function reserve(key, interval, now)
+  local tat = tonumber(redis.call('GET', key) or '0')
+  if tat < now then tat = now end
+  local ttl = math.ceil((tat + interval - now) / 1000) + 1000
+  redis.call('SET', key, string.format('%.0f', tat + interval), 'PX', ttl)
+  return tat - now
+end
 """
+"""Lua functions ``clock()`` and ``reserve(key, interval_us, now)``, for scripts that take
+a slot together with other bookkeeping in one round trip (see ``store.deliveries``)."""
+
+_LUA_RESERVE = (
+    RESERVE_FUNCTIONS
+    + """
+-- KEYS: limiter. ARGV: slot interval (µs). Returns µs to wait until the reserved slot.
+return string.format('%.0f', reserve(KEYS[1], tonumber(ARGV[1]), clock()))
+"""
+)
 
 _LUA_PAUSE = """
 -- KEYS: limiter. ARGV: pause (µs). No slot is handed out before now + pause.
@@ -45,6 +58,10 @@ return 1
 """
 
 
+Slot = tuple[str, int]
+"""A limiter's key and its slot interval in µs: what a combined script reserves."""
+
+
 class RateLimiter:
     """Paces one tenant's sends on one channel, across processes and machines."""
 
@@ -55,6 +72,11 @@ class RateLimiter:
         self.interval_us = round(1_000_000 / (rate_per_second * defaults.RATE_HEADROOM))
         self._reserve = client.register_script(_LUA_RESERVE)
         self._pause = client.register_script(_LUA_PAUSE)
+
+    @property
+    def slot(self) -> Slot:
+        """This limiter as a slot to reserve inside another script."""
+        return (self.key, self.interval_us)
 
     async def acquire(self) -> None:
         """Wait for this send's slot."""
@@ -75,9 +97,13 @@ class ChatPacer:
         self.tenant_id = tenant_id
         self._reserve = client.register_script(_LUA_RESERVE)
 
+    def slot(self, chat_id: str) -> Slot:
+        """One chat's limiter as a slot to reserve inside another script."""
+        return (keys.rate_limit(self.tenant_id, f"chat:{chat_id}"), 1_000_000)
+
     async def acquire(self, chat_id: str) -> None:
         """Wait until this chat may receive the next message."""
-        key = keys.rate_limit(self.tenant_id, f"chat:{chat_id}")
-        wait_us = int(await self._reserve(keys=[key], args=[1_000_000]))
+        key, interval = self.slot(chat_id)
+        wait_us = int(await self._reserve(keys=[key], args=[interval]))
         if wait_us > 0:
             await asyncio.sleep(wait_us / 1_000_000)

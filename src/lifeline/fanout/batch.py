@@ -16,9 +16,9 @@ from lifeline.channels import Channel, Delivered, Failed, Kind, Message, Recipie
 from lifeline.config import TenantConfig, WorkerConfig
 from lifeline.fanout.queues import job_options, queue_name
 from lifeline.notices import Notice
-from lifeline.ratelimit import ChatPacer, RateLimiter
+from lifeline.ratelimit import ChatPacer, RateLimiter, Slot
 from lifeline.store import connect_async, keys
-from lifeline.store.deliveries import DONE, RECLAIMED, DeliveryLedger
+from lifeline.store.deliveries import DONE, RECLAIMED, DeliveryLedger, Done
 from lifeline.store.members import Member, MemberStore
 from lifeline.store.notices import NoticeStore
 
@@ -130,12 +130,16 @@ class _Batch:
         left: list[Work] = []
 
         async def lane() -> None:
+            done: Done | None = None
             for work in pending:
                 if self._should_stop():
                     left.append(work)
                     left.extend(pending)
-                    return
-                await self._deliver(channel, *work)
+                    break
+                done = await self._deliver(channel, done, *work)
+            if done is not None:
+                recorded, _, _ = await self.ledger.step(done=done, claim=None)
+                self._count(done, recorded)
 
         await asyncio.gather(*(lane() for _ in range(self.worker.concurrency)))
         if left:
@@ -159,44 +163,64 @@ class _Batch:
         _continue_later(self.notice, self.kind, ids)
 
     async def _deliver(
-        self, channel: Channel, member_id: int, member: Member | None, reply_to: str | None
-    ) -> None:
+        self,
+        channel: Channel,
+        previous: Done | None,
+        member_id: int,
+        member: Member | None,
+        reply_to: str | None,
+    ) -> Done | None:
+        """Record the lane's previous recipient and send to this one; what to record next.
+
+        Recording the last outcome, claiming this recipient and reserving its rate-limit
+        slots is one round trip (``DeliveryLedger.step``); the claim still comes right
+        before the send and the outcome is recorded right after it, before anything else.
+        """
         address = member.address(self.kind) if member else None
-        claim = await self.ledger.claim(member_id)
+        slots = self._slots(address) if address else []
+        recorded, claim, wait = await self.ledger.step(done=previous, claim=member_id, slots=slots)
+        self._count(previous, recorded)
         if claim == DONE:
-            return
+            return None
         if claim == RECLAIMED:
             self.counts["reclaimed"] += 1
         if member is None or address is None:
             reason = "member deleted" if member is None else "unsubscribed from this channel"
-            await self._finish(member_id, "skipped", reason)
-            return
+            return (member_id, "skipped", reason)
+        if wait > 0:
+            await asyncio.sleep(wait)
         recipient = Recipient(member_id=member_id, address=address, language=member.language)
         message = self._message(member.language)
         if reply_to:
             message = replace(message, reply_to=reply_to)
-        await self._send_with_retries(channel, recipient, message)
+        return await self._send_with_retries(channel, recipient, message)
+
+    def _slots(self, address: str) -> list[Slot]:
+        slots = [self.limiter.slot]
+        if self.chats is not None:
+            slots.append(self.chats.slot(address))
+        return slots
 
     async def _send_with_retries(
         self, channel: Channel, recipient: Recipient, message: Message
-    ) -> None:
+    ) -> Done:
+        """Send, retrying transient failures; the outcome to record. The first attempt's
+        slot was reserved with the claim; every retry waits for a slot of its own."""
+        member_id = recipient.member_id
         for attempt in range(1, self.worker.max_attempts + 1):
-            await self.limiter.acquire()
-            if self.chats is not None:
-                await self.chats.acquire(recipient.address)
+            if attempt > 1:
+                await self.limiter.acquire()
+                if self.chats is not None:
+                    await self.chats.acquire(recipient.address)
             outcome = await channel.send(recipient, message)
             if isinstance(outcome, Delivered):
-                await self._finish(recipient.member_id, "sent", outcome.provider_id or "")
-                return
+                return (member_id, "sent", outcome.provider_id or "")
             if isinstance(outcome, Failed):
-                await self._finish(recipient.member_id, "failed", outcome.reason)
                 if outcome.unsubscribe:
-                    self.members.pause(self.tenant.id, recipient.member_id, self.kind)
-                return
+                    self.members.pause(self.tenant.id, member_id, self.kind)
+                return (member_id, "failed", outcome.reason)
             if attempt == self.worker.max_attempts:
-                reason = f"gave up after {attempt} attempts: {outcome.reason}"
-                await self._finish(recipient.member_id, "failed", reason)
-                return
+                return (member_id, "failed", f"gave up after {attempt} attempts: {outcome.reason}")
             await self.ledger.count_retry()
             if outcome.after is not None:
                 # The provider's pause holds for every sender of this channel: the
@@ -204,15 +228,16 @@ class _Batch:
                 await self.limiter.pause(min(outcome.after, defaults.RETRY_MAX_WAIT_SECONDS))
             else:
                 await asyncio.sleep(self._backoff(attempt))
+        raise AssertionError("unreachable: the last attempt returns")
+
+    def _count(self, done: Done | None, recorded: bool) -> None:
+        if done is not None and recorded:
+            self.counts[done[1]] += 1
 
     def _backoff(self, attempt: int) -> float:
         base = self.worker.retry_base_seconds * 2 ** (attempt - 1)
         # Full jitter keeps many recipients that failed together from retrying together.
         return min(random.uniform(0, base), defaults.RETRY_MAX_WAIT_SECONDS)
-
-    async def _finish(self, member_id: int, outcome: str, detail: str) -> None:
-        if await self.ledger.record(member_id, outcome, detail):
-            self.counts[outcome] += 1
 
     def _message(self, language: str) -> Message:
         if language not in self._messages:

@@ -15,48 +15,77 @@ sends that were in flight when the earlier run died; those are counted as ``recl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import cast
 
 import redis
 import redis.asyncio as aioredis
 
+from lifeline.ratelimit import RESERVE_FUNCTIONS, Slot
 from lifeline.store import keys
+
+Done = tuple[int | str, str, str]
+"""A finished recipient to record: member id, outcome (sent/failed/skipped), detail."""
 
 FRESH, RECLAIMED, DONE = 0, 1, 2
 """What a claim found: nobody had it, an earlier run left it on the wire, already final."""
 
-_LUA_CLAIM = """
--- KEYS: deliveries, counts. ARGV: member id. Returns 0 fresh, 1 reclaimed, 2 done.
-local state = redis.call('HGET', KEYS[1], ARGV[1])
-if not state then redis.call('HSET', KEYS[1], ARGV[1], 'w'); return 0 end
-if state == 'w' then redis.call('HINCRBY', KEYS[2], 'reclaimed', 1); return 1 end
-return 2
+_LUA_FUNCTIONS = """
+-- K: deliveries, counts, reasons, failed list, per-second outcomes (KEYS[1..5]).
+-- 0 fresh (now on the wire), 1 reclaimed (an earlier run left it on the wire), 2 final.
+local function claim(member)
+  local state = redis.call('HGET', KEYS[1], member)
+  if not state then redis.call('HSET', KEYS[1], member, 'w'); return 0 end
+  if state == 'w' then redis.call('HINCRBY', KEYS[2], 'reclaimed', 1); return 1 end
+  return 2
+end
+-- outcome: sent | failed | skipped. 0 if the state was already final.
+local function record(member, outcome, detail)
+  local state = redis.call('HGET', KEYS[1], member)
+  if state and state ~= 'w' then return 0 end
+  local prefix = {sent = 's', failed = 'f', skipped = 'k'}
+  local value = prefix[outcome]
+  if detail ~= '' then value = value .. ':' .. detail end
+  redis.call('HSET', KEYS[1], member, value)
+  redis.call('HINCRBY', KEYS[2], outcome, 1)
+  if outcome == 'failed' then
+    redis.call('HINCRBY', KEYS[3], detail, 1)
+    redis.call('RPUSH', KEYS[4], member)
+  end
+  if outcome ~= 'skipped' then
+    -- Outcomes per second of the Redis clock, for the rate and ETA; a minute is kept.
+    local now = tonumber(redis.call('TIME')[1])
+    redis.call('HINCRBY', KEYS[5], now, 1)
+    redis.call('HDEL', KEYS[5], now - 61, now - 62)
+  end
+  return 1
+end
 """
 
-_LUA_RECORD = """
--- KEYS: deliveries, counts, reasons, failed list, per-second outcomes.
--- ARGV: member id, outcome (sent|failed|skipped), detail.
-local state = redis.call('HGET', KEYS[1], ARGV[1])
-if state and state ~= 'w' then return 0 end
-local prefix = {sent = 's', failed = 'f', skipped = 'k'}
-local value = prefix[ARGV[2]]
-if ARGV[3] ~= '' then value = value .. ':' .. ARGV[3] end
-redis.call('HSET', KEYS[1], ARGV[1], value)
-redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
-if ARGV[2] == 'failed' then
-  redis.call('HINCRBY', KEYS[3], ARGV[3], 1)
-  redis.call('RPUSH', KEYS[4], ARGV[1])
+_LUA_CLAIM = _LUA_FUNCTIONS + "return claim(ARGV[1])"
+
+_LUA_RECORD = _LUA_FUNCTIONS + "return record(ARGV[1], ARGV[2], ARGV[3])"
+
+_LUA_STEP = (
+    _LUA_FUNCTIONS
+    + RESERVE_FUNCTIONS
+    + """
+-- KEYS[6..]: limiter slots. ARGV: done member ('' none), its outcome, detail,
+-- next member ('' none), then each slot's interval (µs).
+-- Records one recipient's outcome, claims the next one and reserves its send slots.
+local recorded, claimed, wait = -1, -1, 0
+if ARGV[1] ~= '' then recorded = record(ARGV[1], ARGV[2], ARGV[3]) end
+if ARGV[4] ~= '' then
+  claimed = claim(ARGV[4])
+  if claimed ~= 2 and #KEYS > 5 then
+    local now = clock()
+    for i = 6, #KEYS do wait = math.max(wait, reserve(KEYS[i], tonumber(ARGV[i - 1]), now)) end
+  end
 end
-if ARGV[2] ~= 'skipped' then
-  -- Outcomes per second of the Redis clock, for the rate and ETA; a minute is kept.
-  local now = tonumber(redis.call('TIME')[1])
-  redis.call('HINCRBY', KEYS[5], now, 1)
-  redis.call('HDEL', KEYS[5], now - 61, now - 62)
-end
-return 1
+return {recorded, claimed, string.format('%.0f', wait)}
 """
+)
 
 _LUA_SKIP = """
 -- KEYS: deliveries, counts. ARGV: reason, member ids. Skips every id without a final state.
@@ -114,6 +143,7 @@ class DeliveryLedger:
         self._claim = client.register_script(_LUA_CLAIM)
         self._record = client.register_script(_LUA_RECORD)
         self._skip = client.register_script(_LUA_SKIP)
+        self._step = client.register_script(_LUA_STEP)
 
     async def unfinished(self, member_ids: list[int]) -> list[int]:
         """The ids among these that have no final state yet (one round trip)."""
@@ -124,12 +154,39 @@ class DeliveryLedger:
 
     async def claim(self, member_id: int) -> int:
         """Mark a recipient as on the wire; FRESH, RECLAIMED or DONE (then do not send)."""
-        return int(await self._claim(keys=self._keys[:2], args=[member_id]))
+        return int(await self._claim(keys=self._keys, args=[member_id]))
 
     async def record(self, member_id: int, outcome: str, detail: str = "") -> bool:
         """Record ``sent``/``failed``/``skipped``; False if it was already final."""
-        detail = detail.replace("\n", " ")[:300]
-        return bool(await self._record(keys=self._keys, args=[member_id, outcome, detail]))
+        return bool(await self._record(keys=self._keys, args=[member_id, outcome, _clean(detail)]))
+
+    async def step(
+        self,
+        *,
+        done: Done | None,
+        claim: int | None,
+        slots: Sequence[Slot] = (),
+    ) -> tuple[bool, int | None, float]:
+        """Record a finished recipient, claim the next one and reserve its send slots.
+
+        One round trip per delivery: what a batch lane does between two sends. Returns
+        whether ``done`` was recorded (False: already final), the claim's FRESH /
+        RECLAIMED / DONE (None without a claim) and the seconds to wait for the slots
+        (none are reserved for a recipient already DONE).
+        """
+        member, outcome, detail = done or ("", "", "")
+        reply = await self._step(
+            keys=[*self._keys, *(key for key, _ in slots)],
+            args=[
+                member,
+                outcome,
+                _clean(detail),
+                "" if claim is None else claim,
+                *(interval for _, interval in slots),
+            ],
+        )
+        recorded, claimed, wait_us = int(reply[0]), int(reply[1]), int(reply[2])
+        return recorded == 1, None if claimed < 0 else claimed, wait_us / 1_000_000
 
     async def skip(self, member_ids: list[int], reason: str) -> int:
         """Mark every one of these without a final state as skipped; how many were."""
@@ -140,6 +197,11 @@ class DeliveryLedger:
     async def count_retry(self, n: int = 1) -> None:
         """Count transient failures that were retried (for the operator's eyes)."""
         await self.redis.hincrby(self._keys[1], "retried", n)
+
+
+def _clean(detail: str) -> str:
+    """A provider's reason as stored: one line, bounded."""
+    return detail.replace("\n", " ")[:300]
 
 
 def set_total(client: redis.Redis, tenant_id: str, notice_id: int, kind: str, total: int) -> None:
