@@ -64,6 +64,10 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 """Redis used when neither LIFELINE_REDIS_URL nor the config names one (not by `lifeline dev`,
 which starts an embedded Redis instead)."""
 
-RATE_HEADROOM = 0.97
-"""Share of a configured rate the limiter hands out: slots 3% wider than 1/rate leave room
+RATE_LEAD_US = 50_000
+"""How far ahead an idle limiter puts its first slot: time for a new connection to be set up
+before the send is due, so it does not arrive late and bunch with the sends after it."""
+
+RATE_HEADROOM = 0.96
+"""Share of a configured rate the limiter hands out: slots 4% wider than 1/rate leave room
 for network and scheduling jitter, so no one-second window at the provider exceeds the rate."""

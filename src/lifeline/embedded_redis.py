@@ -95,6 +95,8 @@ class EmbeddedRedis:
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
+        if self._process and self._process.stderr:
+            self._process.stderr.close()
         self._process = None
 
     def __enter__(self) -> Self:

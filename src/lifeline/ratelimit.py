@@ -6,13 +6,18 @@ trip per send, no polling, and Redis's own clock (``TIME``) orders slots across 
 
 Slots are spaced a little wider than ``1 / rate`` (``defaults.RATE_HEADROOM``): the network
 and the event loop delay some sends more than others, and the provider counts arrivals,
-not reservations. A provider's ``retry_after`` moves the channel's next slot past the pause,
-so everyone sending on that channel waits, not only the batch that was told.
+not reservations. For the same reason channels wait for their slot at the wire, once
+connected (``channels.wire``), and an idle limiter's first slot lies ``RATE_LEAD_US`` ahead:
+a send due "now" on a cold connection would arrive late and bunch with the next ones.
+
+A provider's ``retry_after`` moves the channel's next slot past the pause, so everyone
+sending on that channel waits, not only the batch that was told.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 import redis.asyncio as aioredis
 
@@ -24,10 +29,11 @@ local function clock()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
--- Reserve the next slot of a limiter; µs from now until it comes.
+-- Reserve the next slot of a limiter; µs from now until it comes. An idle limiter's first
+-- slot lies a little ahead (LEAD µs), so the send has time to connect before it is due.
 local function reserve(key, interval, now)
   local tat = tonumber(redis.call('GET', key) or '0')
-  if tat < now then tat = now end
+  if tat < now then tat = now + LEAD end
   local ttl = math.ceil((tat + interval - now) / 1000) + 1000
   redis.call('SET', key, string.format('%.0f', tat + interval), 'PX', ttl)
   return tat - now
@@ -35,6 +41,8 @@ end
 """
 """Lua functions ``clock()`` and ``reserve(key, interval_us, now)``, for scripts that take
 a slot together with other bookkeeping in one round trip (see ``store.deliveries``)."""
+
+RESERVE_FUNCTIONS = RESERVE_FUNCTIONS.replace("LEAD", str(defaults.RATE_LEAD_US))
 
 _LUA_RESERVE = (
     RESERVE_FUNCTIONS
@@ -84,6 +92,11 @@ class RateLimiter:
         if wait_us > 0:
             await asyncio.sleep(wait_us / 1_000_000)
 
+    async def reserve(self, slots: Sequence[Slot]) -> float:
+        """Reserve a slot of each limiter (this one's, a chat's …); seconds until all come."""
+        waits = [int(await self._reserve(keys=[key], args=[interval])) for key, interval in slots]
+        return max(waits, default=0) / 1_000_000
+
     async def pause(self, seconds: float) -> None:
         """Hand out no slot for ``seconds`` (a provider said retry_after)."""
         await self._pause(keys=[self.key], args=[round(seconds * 1_000_000)])
@@ -92,18 +105,9 @@ class RateLimiter:
 class ChatPacer:
     """At most one message a second to one Telegram chat, as Telegram asks."""
 
-    def __init__(self, client: aioredis.Redis, tenant_id: str) -> None:
-        self.client = client
+    def __init__(self, tenant_id: str) -> None:
         self.tenant_id = tenant_id
-        self._reserve = client.register_script(_LUA_RESERVE)
 
     def slot(self, chat_id: str) -> Slot:
         """One chat's limiter as a slot to reserve inside another script."""
         return (keys.rate_limit(self.tenant_id, f"chat:{chat_id}"), 1_000_000)
-
-    async def acquire(self, chat_id: str) -> None:
-        """Wait until this chat may receive the next message."""
-        key, interval = self.slot(chat_id)
-        wait_us = int(await self._reserve(keys=[key], args=[interval]))
-        if wait_us > 0:
-            await asyncio.sleep(wait_us / 1_000_000)

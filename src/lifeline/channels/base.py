@@ -98,6 +98,9 @@ class Channel(abc.ABC):
     """
 
     provider: ClassVar[str]
+    paces_at_wire: ClassVar[bool] = False
+    """True if ``send`` waits for ``wire.deadline`` itself, once its connection is ready;
+    otherwise the batch waits for the slot before calling ``send``."""
     max_text: ClassVar[int | None] = None
     """Longest text one provider message may carry; longer texts are split or refused."""
 

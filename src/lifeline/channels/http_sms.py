@@ -25,6 +25,7 @@ import httpx
 from pydantic import AfterValidator, ConfigDict, Field, SecretStr, field_validator
 
 from lifeline import smstext
+from lifeline.channels import wire
 from lifeline.channels.base import (
     Channel,
     Delivered,
@@ -83,6 +84,7 @@ class SmsProviderConfig(ProviderConfig):
 class SmsChannel(Channel):
     """Shared by HTTP SMS providers: client lifecycle, segment cap, HTTP error mapping."""
 
+    paces_at_wire = True
     max_connections: ClassVar[int] = 16
     timeout: ClassVar[float] = 10.0
     """Seconds to wait for the gateway to accept one message."""
@@ -110,7 +112,9 @@ class SmsChannel(Channel):
             )
             # Waiting for a free connection is normal under load, so the pool wait is longer.
             timeout = httpx.Timeout(self._timeout, connect=min(5.0, self._timeout), pool=60.0)
-            self._client = httpx.AsyncClient(limits=limits, timeout=timeout)
+            self._client = httpx.AsyncClient(
+                transport=wire.paced_transport(limits), timeout=timeout
+            )
         return self._client
 
     async def send(self, recipient: Recipient, message: Message) -> Outcome:

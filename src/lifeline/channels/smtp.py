@@ -26,6 +26,7 @@ import aiosmtplib
 from email_validator import EmailNotValidError, validate_email
 from pydantic import ConfigDict, Field, SecretStr, field_validator
 
+from lifeline.channels import wire
 from lifeline.channels.base import (
     Channel,
     Delivered,
@@ -106,6 +107,7 @@ class SmtpChannel(Channel):
     """Keeps a few SMTP connections open for the batch and sends multipart mail."""
 
     provider = "smtp"
+    paces_at_wire = True
     connections: ClassVar[int] = 4
     """Connections per batch; each carries many messages, one at a time."""
     timeout: ClassVar[float] = 30.0
@@ -200,6 +202,7 @@ class SmtpChannel(Channel):
             except BaseException:
                 client.close()  # half a handshake (e.g. AUTH refused) is no connection
                 raise
+        await wire.reached()  # connected: now wait for this send's slot
         await client.send_message(mail, sender=self.config.from_address, recipients=[to])
 
     def _idle(self) -> asyncio.LifoQueue[aiosmtplib.SMTP]:

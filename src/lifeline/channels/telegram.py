@@ -22,6 +22,7 @@ import warnings
 from typing import ClassVar, Literal
 from urllib.parse import urlsplit
 
+import httpx
 from pydantic import ConfigDict, Field, SecretStr, field_validator
 from telegram import Bot, LinkPreviewOptions, ReplyParameters
 from telegram import Message as TelegramMessage
@@ -39,6 +40,7 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
+from lifeline.channels import wire
 from lifeline.channels.base import (
     Channel,
     Delivered,
@@ -83,6 +85,7 @@ class TelegramChannel(Channel):
     """Sends with ``Bot.send_message``; texts over 4096 characters are split."""
 
     provider = "telegram"
+    paces_at_wire = True
     max_text = 4096
     connection_pool: ClassVar[int] = 16
     """HTTP connections to the Bot API; a batch sends about 8 messages at once."""
@@ -157,6 +160,11 @@ class TelegramChannel(Channel):
                     base_url=self.config.api_base,
                     request=HTTPXRequest(
                         connection_pool_size=self.connection_pool,
+                        httpx_kwargs={
+                            "transport": wire.paced_transport(
+                                httpx.Limits(max_connections=self.connection_pool)
+                            )
+                        },
                         connect_timeout=min(5.0, self._timeout),
                         read_timeout=self._timeout,
                         write_timeout=self._timeout,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from rq import Queue, get_current_job
 
 from lifeline import defaults, runtime, templates
-from lifeline.channels import Channel, Delivered, Failed, Kind, Message, Recipient
+from lifeline.channels import Channel, Delivered, Failed, Kind, Message, Recipient, wire
 from lifeline.config import TenantConfig, WorkerConfig
 from lifeline.fanout.queues import job_options, queue_name
 from lifeline.notices import Notice
@@ -54,7 +54,7 @@ async def deliver_batch(
             members=MemberStore(rt.redis),
             worker=rt.settings.worker,
             limiter=RateLimiter(client, tenant_id, kind, provider.rate_per_second),
-            chats=ChatPacer(client, tenant_id) if kind == "telegram" else None,
+            chats=ChatPacer(tenant_id) if kind == "telegram" else None,
         )
         members = batch.members.get_many(tenant_id, todo)
         replies = _replies_to(rt, notice, kind, todo)
@@ -126,6 +126,10 @@ class _Batch:
         expired (the rest is skipped), or the worker is shutting down (the rest is queued
         again as a continuation job, for any worker).
         """
+        # Render up front: a template compiled mid-batch would stall the event loop past
+        # other lanes' send slots, and late sends bunch up at the provider.
+        for language in {member.language for _, member, _ in todo if member is not None}:
+            self._message(language)
         pending = iter(todo)
         left: list[Work] = []
 
@@ -187,13 +191,14 @@ class _Batch:
         if member is None or address is None:
             reason = "member deleted" if member is None else "unsubscribed from this channel"
             return (member_id, "skipped", reason)
-        if wait > 0:
-            await asyncio.sleep(wait)
         recipient = Recipient(member_id=member_id, address=address, language=member.language)
         message = self._message(member.language)
         if reply_to:
             message = replace(message, reply_to=reply_to)
-        return await self._send_with_retries(channel, recipient, message)
+        if not channel.paces_at_wire:
+            await asyncio.sleep(wait)
+        with wire.deadline(time.monotonic() + wait if channel.paces_at_wire else None):
+            return await self._send_with_retries(channel, recipient, message)
 
     def _slots(self, address: str) -> list[Slot]:
         slots = [self.limiter.slot]
@@ -209,9 +214,7 @@ class _Batch:
         member_id = recipient.member_id
         for attempt in range(1, self.worker.max_attempts + 1):
             if attempt > 1:
-                await self.limiter.acquire()
-                if self.chats is not None:
-                    await self.chats.acquire(recipient.address)
+                await self._retry_slot(channel, recipient.address)
             outcome = await channel.send(recipient, message)
             if isinstance(outcome, Delivered):
                 return (member_id, "sent", outcome.provider_id or "")
@@ -229,6 +232,14 @@ class _Batch:
             else:
                 await asyncio.sleep(self._backoff(attempt))
         raise AssertionError("unreachable: the last attempt returns")
+
+    async def _retry_slot(self, channel: Channel, address: str) -> None:
+        """A retry is a send of its own: it takes fresh slots."""
+        wait = await self.limiter.reserve(self._slots(address))
+        if channel.paces_at_wire:
+            wire.renew(time.monotonic() + wait)
+        else:
+            await asyncio.sleep(wait)
 
     def _count(self, done: Done | None, recorded: bool) -> None:
         if done is not None and recorded:
