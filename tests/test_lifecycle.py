@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable
@@ -17,12 +18,13 @@ from lifeline.api import create_app
 from lifeline.config import Settings
 from lifeline.errors import Conflict
 from lifeline.schemas import NoticeIn, ResolveIn, UpdateIn
-from lifeline.store import apikeys, connect_rq, deliveries
+from lifeline.store import apikeys, connect_rq, deliveries, keys
 from lifeline.store.members import MemberData, MemberStore
 from lifeline.store.notices import NoticeStore
 from tests.api.helpers import TestClient
 from tests.providers.botapi import BotApiServer, visible_text
 from tests.providers.fixtures import BOT_TOKEN
+from tests.providers.smsgateway import SmsGatewayServer
 from tests.test_fanout import NOTICE, outbox_lines
 
 T = "demo-bkk"
@@ -209,3 +211,46 @@ def test_progress_has_rate_and_failures_page_through_the_api(
     assert chats == [7000, 7001, 7003, 7005, 7007]
     assert all("blocked" in f["reason"] for f in failures)
     assert all(members.get(T, f["member_id"]).address("telegram") is None for f in failures)
+
+
+async def test_the_same_batch_run_twice_at_once_sends_each_member_once(
+    make_settings: Callable[..., Settings],
+    redis_client: redis.Redis,
+    sms_gateway: SmsGatewayServer,
+) -> None:
+    sms = {"provider": "http", "url": sms_gateway.send_url, "token": sms_gateway.token,
+           "sender": "DemoBKK", "rate_per_second": 1000}  # fmt: skip
+    settings = make_settings(channels={"sms": sms})
+    add_members(redis_client, 40, phone=lambda i: f"+49151{40000000 + i}")
+    notice_id = post(settings, redis_client, {**NOTICE, "channels": ["sms"]})
+    plan_queue(settings).empty()
+    runtime.install(settings)
+    ids = list(MemberStore(redis_client).iter_subscribers(T, "sms", ["outages"]))
+    # A job queued twice (say, an enqueue retried after a lost reply) runs on two workers.
+    await asyncio.gather(
+        fanout.deliver_batch(T, notice_id, "sms", ids),
+        fanout.deliver_batch(T, notice_id, "sms", list(reversed(ids))),
+    )
+    sent = [m.to for m in sms_gateway.delivered]
+    assert sorted(sent) == sorted(f"+49151{40000000 + i}" for i in range(40))
+    got = deliveries.progress(redis_client, T, notice_id, ("sms",))["sms"]
+    assert (got.sent, got.reclaimed) == (40, 0)
+
+
+def test_a_notice_whose_planning_job_was_lost_is_planned_again(
+    make_settings: Callable[..., Settings], redis_client: redis.Redis
+) -> None:
+    settings = make_settings()
+    add_members(redis_client, 3, email=lambda i: f"m{i}@example.org")
+    store = NoticeStore(redis_client)
+    # What the API stored before it died: the notice, but no planning job and no mark.
+    doc = {**NOTICE, "channels": ["email"], "expires_at": None}
+    lost, _ = store.create(T, doc)
+    redis_client.zadd(keys.notices(T), {str(lost.id): time.time() * 1000 - 60_000})
+    fresh, _ = store.create(T, doc)  # too new to count as lost: its API may still queue it
+    rt = runtime.install(settings)
+    assert fanout.plan.recover_unplanned(rt) == [lost.id]
+    assert fanout.plan.recover_unplanned(rt) == []
+    worker.run(settings, burst=True)
+    assert len(outbox_lines(settings, "email")) == 3
+    assert store.field(T, fresh.id, "plan") is None

@@ -40,6 +40,7 @@ from rq.worker import WorkerStatus
 from lifeline import defaults, runtime
 from lifeline.config import Settings
 from lifeline.fanout import queue_name
+from lifeline.fanout.plan import recover_unplanned
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +159,14 @@ class LifelineWorker(SimpleWorker):
             as_text(pid),
             len(abandoned),
         )
+
+    def run_maintenance_tasks(self) -> None:
+        """RQ's maintenance, plus: queue planning again for notices that lost it."""
+        super().run_maintenance_tasks()  # type: ignore[no-untyped-call]
+        try:
+            recover_unplanned(runtime.current())
+        except redis.RedisError as exc:
+            log.warning("looking for unplanned notices failed: %s", exc)
 
     # --- SIGTERM: finish what is on the wire, hand the rest on ---------------------------------
 

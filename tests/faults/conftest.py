@@ -252,7 +252,7 @@ def complete(client: redis.Redis, notice_id: int, kind: str, total: int) -> Call
 def on_the_wire(client: redis.Redis, notice_id: int, kind: str) -> int:
     """Recipients claimed but not recorded (state ``w``)."""
     states = client.hvals(keys.deliveries(TENANT, notice_id, kind))
-    return sum(1 for s in states if s == "w")
+    return sum(1 for s in states if s.startswith("w"))
 
 
 @dataclass(frozen=True)

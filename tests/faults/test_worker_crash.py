@@ -39,7 +39,7 @@ def mid_batch(rq_client: redis.Redis, client: redis.Redis, name: str) -> bool:
     for execution in worker.get_current_executions(refresh=True):
         tenant_id, notice_id, kind, member_ids = execution.job.args
         states = client.hmget(keys.deliveries(tenant_id, notice_id, kind), member_ids)
-        if "w" in states:
+        if any(s is not None and s.startswith("w") for s in states):
             return True
     return False
 

@@ -18,11 +18,14 @@ from lifeline.fanout.queues import job_options, queue_name
 from lifeline.notices import Notice
 from lifeline.ratelimit import ChatPacer, RateLimiter, Slot
 from lifeline.store import connect_async, keys
-from lifeline.store.deliveries import DONE, RECLAIMED, DeliveryLedger, Done
+from lifeline.store.deliveries import BUSY, DONE, RECLAIMED, DeliveryLedger, Done
 from lifeline.store.members import Member, MemberStore
 from lifeline.store.notices import NoticeStore
 
 log = logging.getLogger(__name__)
+
+BUSY_RECHECK_SECONDS = 1.0
+"""How often a batch looks again at recipients another live run had on the wire."""
 
 STATUS_CHECK_SECONDS = 0.5
 """How often a running batch looks whether its notice was resolved or expired meanwhile."""
@@ -58,10 +61,9 @@ async def deliver_batch(
         )
         members = batch.members.get_many(tenant_id, todo)
         replies = _replies_to(rt, notice, kind, todo)
-        async with provider.create(kind=kind, tenant_id=tenant_id) as channel:
-            return await batch.run(
-                channel, [(mid, members.get(mid), replies.get(mid)) for mid in todo]
-            )
+        work = [(mid, members.get(mid), replies.get(mid)) for mid in todo]
+        async with ledger.running(), provider.create(kind=kind, tenant_id=tenant_id) as channel:
+            return await batch.run(channel, work)
     finally:
         await client.aclose()
 
@@ -118,6 +120,7 @@ class _Batch:
         self._messages: dict[str, Message] = {}
         self._checked_at = time.monotonic()
         self._stop_reason: str | None = None
+        self._busy: list[Work] = []
 
     async def run(self, channel: Channel, todo: list[Work]) -> dict[str, int]:
         """Work through the recipients with ``worker.concurrency`` sends in flight.
@@ -130,6 +133,20 @@ class _Batch:
         # other lanes' send slots, and late sends bunch up at the provider.
         for language in {member.language for _, member, _ in todo if member is not None}:
             self._message(language)
+        left: list[Work] = []
+        while todo and not left:
+            left = await self._pass(channel, todo)
+            # Recipients another run had on the wire: wait until it records them or its
+            # key lapses (it died), then look again.
+            todo, self._busy = self._busy, []
+            if todo:
+                await asyncio.sleep(BUSY_RECHECK_SECONDS)
+        if left:
+            await self._leave(left)
+        return self.counts
+
+    async def _pass(self, channel: Channel, todo: list[Work]) -> list[Work]:
+        """One pass over these recipients; those left when a stop was asked for."""
         pending = iter(todo)
         left: list[Work] = []
 
@@ -146,9 +163,7 @@ class _Batch:
                 self._count(done, recorded)
 
         await asyncio.gather(*(lane() for _ in range(self.worker.concurrency)))
-        if left:
-            await self._leave(left)
-        return self.counts
+        return left
 
     def _should_stop(self) -> bool:
         if runtime.stop_requested():
@@ -185,6 +200,9 @@ class _Batch:
         recorded, claim, wait = await self.ledger.step(done=previous, claim=member_id, slots=slots)
         self._count(previous, recorded)
         if claim == DONE:
+            return None
+        if claim == BUSY:
+            self._busy.append((member_id, member, reply_to))  # another live run has it
             return None
         if claim == RECLAIMED:
             self.counts["reclaimed"] += 1

@@ -34,6 +34,30 @@ def enqueue_plan(queue: Queue, tenant_id: str, notice: Notice) -> None:
     )
 
 
+RECOVER_AFTER_SECONDS = 30
+"""A notice this old without a planning mark lost its planning job (the API died between
+storing the notice and queueing the job); workers queue it again."""
+
+
+def recover_unplanned(rt: runtime.Runtime, *, window_seconds: int = 86400) -> list[int]:
+    """Queue planning again for recent notices (and follow-ups) that never got it."""
+    store = NoticeStore(rt.redis)
+    queue = Queue(defaults.QUEUE_PLAN, connection=rt.rq_redis)
+    now_ms = time.time() * 1000
+    recovered = []
+    for tenant in rt.settings.tenants:
+        recent = store.created_between(
+            tenant.id, now_ms - window_seconds * 1000, now_ms - RECOVER_AFTER_SECONDS * 1000
+        )
+        for notice in store.unplanned(tenant.id, recent):
+            enqueue_plan(queue, tenant.id, notice)
+            store.mark_once(tenant.id, notice.id, "plan", "queued")
+            recovered.append(notice.id)
+    if recovered:
+        log.warning("queued planning again for notices that had lost it: %s", recovered)
+    return recovered
+
+
 def plan_notice(tenant_id: str, notice_id: int) -> dict[str, int]:
     """Enqueue batch jobs for everyone the notice is for, on each of its channels."""
     rt = runtime.current()

@@ -2,20 +2,27 @@
 
 One hash per notice and channel maps member id → state:
 
-    w            on the wire: claimed by a batch right before its send
+    w:<run>      on the wire: claimed by a batch run right before its send
     s[:<id>]     sent (with the provider's message id, e.g. Telegram's, for replies)
     f:<reason>   failed permanently
     k:<reason>   skipped (member gone or unsubscribed before it was their turn)
 
 A recipient is claimed immediately before its send and recorded right after, both by
 scripts that refuse to overwrite a final state. A job that runs again (retry, dead worker)
-therefore skips everyone already sent, and re-sends only recipients left ``w`` — exactly the
-sends that were in flight when the earlier run died; those are counted as ``reclaimed``.
+therefore skips everyone already sent, and re-sends only recipients left on the wire by a
+run that is gone — exactly the sends in flight when it died; those are counted as
+``reclaimed``. Each run keeps a short-lived key (``ll:run:<token>``) alive while it works, so
+two runs of the same batch at once (a job queued twice, a lease lapsed during a Redis
+outage) never take each other's recipients: the second finds them BUSY and leaves them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import cast
 
@@ -28,22 +35,37 @@ from lifeline.store import keys
 Done = tuple[int | str, str, str]
 """A finished recipient to record: member id, outcome (sent/failed/skipped), detail."""
 
-FRESH, RECLAIMED, DONE = 0, 1, 2
-"""What a claim found: nobody had it, an earlier run left it on the wire, already final."""
+FRESH, RECLAIMED, DONE, BUSY = 0, 1, 2, 3
+"""What a claim found: nobody had it (or this run has it), a dead run left it on the wire,
+already final, another live run has it on the wire."""
+
+RUN_TTL_SECONDS = 15
+"""How long a batch run's key lives without being renewed."""
 
 _LUA_FUNCTIONS = """
 -- K: deliveries, counts, reasons, failed list, per-second outcomes (KEYS[1..5]).
--- 0 fresh (now on the wire), 1 reclaimed (an earlier run left it on the wire), 2 final.
-local function claim(member)
+local function on_wire(state) return string.sub(state, 1, 1) == 'w' end
+-- Whether another run that is still alive has this state on the wire.
+local function held(state, run)
+  local owner = string.sub(state, 3)
+  return owner ~= '' and owner ~= run and redis.call('EXISTS', 'RUNPREFIX' .. owner) == 1
+end
+-- 0 fresh (now on the wire for this run), 1 reclaimed (a dead run left it on the wire),
+-- 2 final, 3 busy (another live run has it on the wire).
+local function claim(member, run)
   local state = redis.call('HGET', KEYS[1], member)
-  if not state then redis.call('HSET', KEYS[1], member, 'w'); return 0 end
-  if state == 'w' then redis.call('HINCRBY', KEYS[2], 'reclaimed', 1); return 1 end
-  return 2
+  if not state then redis.call('HSET', KEYS[1], member, 'w:' .. run); return 0 end
+  if not on_wire(state) then return 2 end
+  if state == 'w:' .. run then return 0 end
+  if held(state, run) then return 3 end
+  redis.call('HSET', KEYS[1], member, 'w:' .. run)
+  redis.call('HINCRBY', KEYS[2], 'reclaimed', 1)
+  return 1
 end
 -- outcome: sent | failed | skipped. 0 if the state was already final.
 local function record(member, outcome, detail)
   local state = redis.call('HGET', KEYS[1], member)
-  if state and state ~= 'w' then return 0 end
+  if state and not on_wire(state) then return 0 end
   local prefix = {sent = 's', failed = 'f', skipped = 'k'}
   local value = prefix[outcome]
   if detail ~= '' then value = value .. ':' .. detail end
@@ -63,7 +85,9 @@ local function record(member, outcome, detail)
 end
 """
 
-_LUA_CLAIM = _LUA_FUNCTIONS + "return claim(ARGV[1])"
+_LUA_FUNCTIONS = _LUA_FUNCTIONS.replace("RUNPREFIX", keys.run(""))
+
+_LUA_CLAIM = _LUA_FUNCTIONS + "return claim(ARGV[1], ARGV[2])"
 
 _LUA_RECORD = _LUA_FUNCTIONS + "return record(ARGV[1], ARGV[2], ARGV[3])"
 
@@ -72,27 +96,30 @@ _LUA_STEP = (
     + RESERVE_FUNCTIONS
     + """
 -- KEYS[6..]: limiter slots. ARGV: done member ('' none), its outcome, detail,
--- next member ('' none), then each slot's interval (µs).
+-- next member ('' none), run token, then each slot's interval (µs) in ARGV[6..].
 -- Records one recipient's outcome, claims the next one and reserves its send slots.
 local recorded, claimed, wait = -1, -1, 0
 if ARGV[1] ~= '' then recorded = record(ARGV[1], ARGV[2], ARGV[3]) end
 if ARGV[4] ~= '' then
-  claimed = claim(ARGV[4])
-  if claimed ~= 2 and #KEYS > 5 then
+  claimed = claim(ARGV[4], ARGV[5])
+  if claimed <= 1 and #KEYS > 5 then
     local now = clock()
-    for i = 6, #KEYS do wait = math.max(wait, reserve(KEYS[i], tonumber(ARGV[i - 1]), now)) end
+    for i = 6, #KEYS do wait = math.max(wait, reserve(KEYS[i], tonumber(ARGV[i]), now)) end
   end
 end
 return {recorded, claimed, string.format('%.0f', wait)}
 """
 )
 
-_LUA_SKIP = """
--- KEYS: deliveries, counts. ARGV: reason, member ids. Skips every id without a final state.
+_LUA_SKIP = (
+    _LUA_FUNCTIONS
+    + """
+-- KEYS: deliveries, counts. ARGV: reason, run token, member ids. Skips every id without a
+-- final state, except those another live run has on the wire (it records them itself).
 local n = 0
-for i = 2, #ARGV do
+for i = 3, #ARGV do
   local state = redis.call('HGET', KEYS[1], ARGV[i])
-  if not state or state == 'w' then
+  if not state or (on_wire(state) and not held(state, ARGV[2])) then
     redis.call('HSET', KEYS[1], ARGV[i], 'k:' .. ARGV[1])
     n = n + 1
   end
@@ -100,6 +127,7 @@ end
 if n > 0 then redis.call('HINCRBY', KEYS[2], 'skipped', n) end
 return n
 """
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,10 +157,23 @@ class ChannelProgress:
 
 
 class DeliveryLedger:
-    """The worker's async view of one notice's deliveries on one channel."""
+    """One batch run's async view of a notice's deliveries on one channel.
 
-    def __init__(self, client: aioredis.Redis, tenant_id: str, notice_id: int, kind: str) -> None:
+    Use ``async with ledger.running():`` around the run's claims: it keeps the run's key
+    alive, so other runs of the same batch leave this run's recipients alone.
+    """
+
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        tenant_id: str,
+        notice_id: int,
+        kind: str,
+        *,
+        run: str | None = None,
+    ) -> None:
         self.redis = client
+        self.run = run or uuid.uuid4().hex[:12]
         self._keys = [
             keys.deliveries(tenant_id, notice_id, kind),
             keys.counts(tenant_id, notice_id, kind),
@@ -150,11 +191,31 @@ class DeliveryLedger:
         if not member_ids:
             return []
         states = await self.redis.hmget(self._keys[0], [str(m) for m in member_ids])
-        return [m for m, s in zip(member_ids, states, strict=True) if s is None or s == "w"]
+        return [m for m, s in zip(member_ids, states, strict=True) if s is None or s[0] == "w"]
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Keep this run's key alive (renewed every third of its TTL) while the block runs."""
+        key = keys.run(self.run)
+        await self.redis.set(key, "1", ex=RUN_TTL_SECONDS)
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(RUN_TTL_SECONDS / 3)
+                await self.redis.set(key, "1", ex=RUN_TTL_SECONDS)
+
+        renewing = asyncio.create_task(renew())
+        try:
+            yield
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
+            await self.redis.delete(key)
 
     async def claim(self, member_id: int) -> int:
-        """Mark a recipient as on the wire; FRESH, RECLAIMED or DONE (then do not send)."""
-        return int(await self._claim(keys=self._keys, args=[member_id]))
+        """Mark a recipient as on the wire; FRESH or RECLAIMED (send), DONE or BUSY (don't)."""
+        return int(await self._claim(keys=self._keys, args=[member_id, self.run]))
 
     async def record(self, member_id: int, outcome: str, detail: str = "") -> bool:
         """Record ``sent``/``failed``/``skipped``; False if it was already final."""
@@ -171,8 +232,8 @@ class DeliveryLedger:
 
         One round trip per delivery: what a batch lane does between two sends. Returns
         whether ``done`` was recorded (False: already final), the claim's FRESH /
-        RECLAIMED / DONE (None without a claim) and the seconds to wait for the slots
-        (none are reserved for a recipient already DONE).
+        RECLAIMED / DONE / BUSY (None without a claim) and the seconds to wait for the
+        slots (reserved only for FRESH and RECLAIMED).
         """
         member, outcome, detail = done or ("", "", "")
         reply = await self._step(
@@ -182,6 +243,7 @@ class DeliveryLedger:
                 outcome,
                 _clean(detail),
                 "" if claim is None else claim,
+                self.run,
                 *(interval for _, interval in slots),
             ],
         )
@@ -192,7 +254,7 @@ class DeliveryLedger:
         """Mark every one of these without a final state as skipped; how many were."""
         if not member_ids:
             return 0
-        return int(await self._skip(keys=self._keys[:2], args=[reason, *member_ids]))
+        return int(await self._skip(keys=self._keys, args=[reason, self.run, *member_ids]))
 
     async def count_retry(self, n: int = 1) -> None:
         """Count transient failures that were retried (for the operator's eyes)."""

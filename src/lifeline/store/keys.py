@@ -22,6 +22,11 @@ UNSUBSCRIBE_SECRET = f"{KEY_PREFIX}:secret:unsubscribe"
 """Random key signing one-click unsubscribe links, created on first use."""
 
 
+def run(token: str) -> str:
+    """Alive while one run of a batch job works (see ``store.deliveries``)."""
+    return f"{KEY_PREFIX}:run:{token}"
+
+
 def api_key(digest: str) -> str:
     """Hash of one API key: tenant, roles, name, created."""
     return f"{KEY_PREFIX}:apikey:{digest}"

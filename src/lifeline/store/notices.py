@@ -134,6 +134,28 @@ class NoticeStore:
             previous, _ = pipe.execute()
         return bool(previous != "resolved")
 
+    def created_between(self, tenant_id: str, start_ms: float, end_ms: float) -> builtins.list[int]:
+        """Ids of notices (with their follow-ups) created in this span, oldest first."""
+        found = self.redis.zrangebyscore(keys.notices(tenant_id), start_ms, end_ms)
+        ids = [int(i) for i in cast(builtins.list[str], found)]
+        pipe = self.redis.pipeline(transaction=False)
+        for notice_id in ids:
+            pipe.lrange(keys.followups(tenant_id, notice_id), 0, -1)
+        followups = [int(f) for found in pipe.execute() for f in found]
+        return ids + followups
+
+    def unplanned(self, tenant_id: str, notice_ids: builtins.list[int]) -> builtins.list[Notice]:
+        """Those of these notices whose planning job was never queued."""
+        pipe = self.redis.pipeline(transaction=False)
+        for notice_id in notice_ids:
+            pipe.hget(keys.notice(tenant_id, notice_id), "plan")
+        marks = pipe.execute()
+        return [
+            self.get(tenant_id, notice_id)
+            for notice_id, mark in zip(notice_ids, marks, strict=True)
+            if mark is None
+        ]
+
     def mark(self, tenant_id: str, notice_id: int, **fields: str) -> None:
         """Record progress fields of a notice (plan state, resolved time, …)."""
         # redis-py types mapping keys invariantly; a dict[str, str] is what it takes.
