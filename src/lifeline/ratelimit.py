@@ -29,11 +29,13 @@ local function clock()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
--- Reserve the next slot of a limiter; µs from now until it comes. An idle limiter's first
--- slot lies a little ahead (LEAD µs), so the send has time to connect before it is due.
+-- Reserve the next slot of a limiter; µs from now until it comes. The first slot of a
+-- limiter idle for a second (its key expired) lies LEAD µs ahead, so that send has time to
+-- connect before it is due; a limiter in use hands out "now" when it is not saturated.
 local function reserve(key, interval, now)
-  local tat = tonumber(redis.call('GET', key) or '0')
-  if tat < now then tat = now + LEAD end
+  local stored = redis.call('GET', key)
+  local tat = tonumber(stored or '0')
+  if not stored then tat = now + LEAD elseif tat < now then tat = now end
   local ttl = math.ceil((tat + interval - now) / 1000) + 1000
   redis.call('SET', key, string.format('%.0f', tat + interval), 'PX', ttl)
   return tat - now
