@@ -3,8 +3,11 @@
 A member is one Redis hash with short field names (memory per member matters at millions):
 
     l   language            t   Telegram chat id     e   email      p   phone (E.164)
-    o   topics, comma list  x   paused channels      ca  consent given (epoch s)
-    cs  consent source      cr  created (epoch s)
+    o   topics, comma list  x   paused channels      c   consent: "<when> <source>"
+    cr  created
+
+Times are epoch seconds in base 36 (six characters): a member's hash stays in a smaller
+allocation class, some 16 bytes a member.
 
 Next to it: ``by:t|e|p`` hashes map a contact to its member (one member per contact), and
 ``sub:<kind>:<topic>`` bitmaps mark the members reachable on a channel for a topic — an
@@ -185,33 +188,38 @@ def encode(data: MemberData | Mapping[str, Any], *, now: float | None = None) ->
     """
     values = _as_mapping(data)
     doc: dict[str, Any] = {}
-    simple = {
-        "language": "l",
-        "telegram_chat_id": "t",
-        "email": "e",
-        "phone": "p",
-        "consent_source": "cs",
-    }
+    simple = {"language": "l", "telegram_chat_id": "t", "email": "e", "phone": "p"}
     for name, short in simple.items():
         if name in values:
             doc[short] = None if values[name] is None else str(values[name])
-    if "consent_given_at" in values:
-        at = values["consent_given_at"]
-        doc["ca"] = None if at is None else str(int(at.timestamp()))
+    if "consent_given_at" in values or "consent_source" in values:
+        at, source = values.get("consent_given_at"), values.get("consent_source") or ""
+        doc["c"] = None if at is None else f"{_b36(int(at.timestamp()))} {source}".rstrip()
     if "topics" in values:
         doc["o"] = ",".join(values["topics"]) if values["topics"] else None
     if "paused" in values:
         doc["x"] = ",".join(sorted(values["paused"])) if values["paused"] else None
-    doc["now"] = str(int(now if now is not None else time.time()))
+    doc["now"] = _b36(int(now if now is not None else time.time()))
     return doc
+
+
+def _b36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if number == 0:
+            return out
 
 
 def decode(member_id: int, fields: Mapping[str, str]) -> Member:
     """A ``Member`` from its stored hash."""
 
-    def when(name: str) -> datetime | None:
-        return datetime.fromtimestamp(int(fields[name]), UTC) if name in fields else None
+    def when(value: str | None) -> datetime | None:
+        return datetime.fromtimestamp(int(value, 36), UTC) if value else None
 
+    consent_at, _, consent_source = fields.get("c", "").partition(" ")
     return Member(
         id=member_id,
         language=fields.get("l", "de"),
@@ -219,10 +227,10 @@ def decode(member_id: int, fields: Mapping[str, str]) -> Member:
         telegram_chat_id=int(fields["t"]) if "t" in fields else None,
         email=fields.get("e"),
         phone=fields.get("p"),
-        consent_given_at=when("ca"),
-        consent_source=fields.get("cs"),
+        consent_given_at=when(consent_at),
+        consent_source=consent_source or None,
         paused=frozenset(c for c in fields.get("x", "").split(",") if c),
-        created_at=when("cr"),
+        created_at=when(fields.get("cr")),
     )
 
 
