@@ -70,7 +70,9 @@ class PacedTransport(httpx.AsyncBaseTransport):
         self.inner = inner
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        request.extensions = {**request.extensions, "trace": _trace}
+        if _deadline.get() is not None:
+            # Only then: httpcore awaits a trace hook at every step of every request.
+            request.extensions = {**request.extensions, "trace": _trace}
         return await self.inner.handle_async_request(request)
 
     async def aclose(self) -> None:

@@ -215,7 +215,8 @@ class _Batch:
             message = replace(message, reply_to=reply_to)
         if not channel.paces_at_wire:
             await asyncio.sleep(wait)
-        with wire.deadline(time.monotonic() + wait if channel.paces_at_wire else None):
+        paced = channel.paces_at_wire and wait > 0
+        with wire.deadline(time.monotonic() + wait if paced else None):
             return await self._send_with_retries(channel, recipient, message)
 
     def _slots(self, address: str) -> list[Slot]:
