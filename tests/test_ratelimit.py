@@ -53,5 +53,17 @@ async def test_one_message_a_second_per_chat(client: aioredis.Redis) -> None:
     first = await limiter.reserve([limiter.slot, chats.slot("42")])
     second = await limiter.reserve([limiter.slot, chats.slot("42")])
     other_chat = await limiter.reserve([limiter.slot, chats.slot("43")])
-    assert second - first == pytest.approx(1.0, abs=0.02)
+    assert first == pytest.approx(LEAD, abs=0.02)  # the idle channel's lead, not the chat's
+    assert second == pytest.approx(1.0, abs=0.02)
     assert other_chat < first + 0.1
+
+
+async def test_a_chats_first_message_waits_only_for_the_channel(client: aioredis.Redis) -> None:
+    # In a broadcast nearly every send is a chat's first: a lead there would delay them all.
+    limiter = RateLimiter(client, "t", "telegram", 1000)
+    chats = ChatPacer("t")
+    await limiter.reserve([limiter.slot])
+    await asyncio.sleep(LEAD + 0.01)
+    # At most the channel's own spacing (≈1 ms at 1,000/s), never the lead (50 ms).
+    assert await limiter.reserve([limiter.slot, chats.slot("7")]) < 0.01
+    assert await limiter.reserve([limiter.slot, chats.slot("8")]) < 0.01

@@ -30,27 +30,25 @@ local function clock()
   return tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
 -- Reserve the next slot of a limiter; µs from now until it comes. The first slot of a
--- limiter idle for a second (its key expired) lies LEAD µs ahead, so that send has time to
--- connect before it is due; a limiter in use hands out "now" when it is not saturated.
-local function reserve(key, interval, now)
+-- limiter idle for a second (its key expired) lies `lead` µs ahead, so that send has time
+-- to connect before it is due; a limiter in use hands out "now" when it is not saturated.
+local function reserve(key, interval, lead, now)
   local stored = redis.call('GET', key)
   local tat = tonumber(stored or '0')
-  if not stored then tat = now + LEAD elseif tat < now then tat = now end
+  if not stored then tat = now + lead elseif tat < now then tat = now end
   local ttl = math.ceil((tat + interval - now) / 1000) + 1000
   redis.call('SET', key, string.format('%.0f', tat + interval), 'PX', ttl)
   return tat - now
 end
 """
-"""Lua functions ``clock()`` and ``reserve(key, interval_us, now)``, for scripts that take
-a slot together with other bookkeeping in one round trip (see ``store.deliveries``)."""
-
-RESERVE_FUNCTIONS = RESERVE_FUNCTIONS.replace("LEAD", str(defaults.RATE_LEAD_US))
+"""Lua functions ``clock()`` and ``reserve(key, interval_us, lead_us, now)``, for scripts
+that take a slot together with other bookkeeping in one round trip (see ``store.deliveries``)."""
 
 _LUA_RESERVE = (
     RESERVE_FUNCTIONS
     + """
--- KEYS: limiter. ARGV: slot interval (µs). Returns µs to wait until the reserved slot.
-return string.format('%.0f', reserve(KEYS[1], tonumber(ARGV[1]), clock()))
+-- KEYS: limiter. ARGV: slot interval, lead (µs). Returns µs to wait until the reserved slot.
+return string.format('%.0f', reserve(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), clock()))
 """
 )
 
@@ -68,8 +66,9 @@ return 1
 """
 
 
-Slot = tuple[str, int]
-"""A limiter's key and its slot interval in µs: what a combined script reserves."""
+Slot = tuple[str, int, int]
+"""A limiter's key, its slot interval and an idle limiter's lead, both in µs: what a
+combined script reserves."""
 
 
 class RateLimiter:
@@ -86,17 +85,21 @@ class RateLimiter:
     @property
     def slot(self) -> Slot:
         """This limiter as a slot to reserve inside another script."""
-        return (self.key, self.interval_us)
+        return (self.key, self.interval_us, defaults.RATE_LEAD_US)
 
     async def acquire(self) -> None:
         """Wait for this send's slot."""
-        wait_us = int(await self._reserve(keys=[self.key], args=[self.interval_us]))
+        key, interval, lead = self.slot
+        wait_us = int(await self._reserve(keys=[key], args=[interval, lead]))
         if wait_us > 0:
             await asyncio.sleep(wait_us / 1_000_000)
 
     async def reserve(self, slots: Sequence[Slot]) -> float:
         """Reserve a slot of each limiter (this one's, a chat's …); seconds until all come."""
-        waits = [int(await self._reserve(keys=[key], args=[interval])) for key, interval in slots]
+        waits = [
+            int(await self._reserve(keys=[key], args=[interval, lead]))
+            for key, interval, lead in slots
+        ]
         return max(waits, default=0) / 1_000_000
 
     async def pause(self, seconds: float) -> None:
@@ -111,5 +114,10 @@ class ChatPacer:
         self.tenant_id = tenant_id
 
     def slot(self, chat_id: str) -> Slot:
-        """One chat's limiter as a slot to reserve inside another script."""
-        return (keys.rate_limit(self.tenant_id, f"chat:{chat_id}"), 1_000_000)
+        """One chat's limiter as a slot to reserve inside another script.
+
+        No lead: a chat's first message may arrive late without harm, since nothing else
+        is due to that chat within the next second. (With a lead, every first message of a
+        broadcast, one per member, would wait for it.)
+        """
+        return (keys.rate_limit(self.tenant_id, f"chat:{chat_id}"), 1_000_000, 0)

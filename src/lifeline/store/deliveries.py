@@ -96,7 +96,7 @@ _LUA_STEP = (
     + RESERVE_FUNCTIONS
     + """
 -- KEYS[6..]: limiter slots. ARGV: done member ('' none), its outcome, detail,
--- next member ('' none), run token, then each slot's interval (µs) in ARGV[6..].
+-- next member ('' none), run token, then each slot's interval and lead (µs) from ARGV[6].
 -- Records one recipient's outcome, claims the next one and reserves its send slots.
 local recorded, claimed, wait = -1, -1, 0
 if ARGV[1] ~= '' then recorded = record(ARGV[1], ARGV[2], ARGV[3]) end
@@ -104,7 +104,10 @@ if ARGV[4] ~= '' then
   claimed = claim(ARGV[4], ARGV[5])
   if claimed <= 1 and #KEYS > 5 then
     local now = clock()
-    for i = 6, #KEYS do wait = math.max(wait, reserve(KEYS[i], tonumber(ARGV[i]), now)) end
+    for i = 6, #KEYS do
+      local at = 6 + 2 * (i - 6)
+      wait = math.max(wait, reserve(KEYS[i], tonumber(ARGV[at]), tonumber(ARGV[at + 1]), now))
+    end
   end
 end
 return {recorded, claimed, string.format('%.0f', wait)}
@@ -237,14 +240,14 @@ class DeliveryLedger:
         """
         member, outcome, detail = done or ("", "", "")
         reply = await self._step(
-            keys=[*self._keys, *(key for key, _ in slots)],
+            keys=[*self._keys, *(key for key, _, _ in slots)],
             args=[
                 member,
                 outcome,
                 _clean(detail),
                 "" if claim is None else claim,
                 self.run,
-                *(interval for _, interval in slots),
+                *(value for _, interval, lead in slots for value in (interval, lead)),
             ],
         )
         recorded, claimed, wait_us = int(reply[0]), int(reply[1]), int(reply[2])
