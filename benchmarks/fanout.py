@@ -1,0 +1,281 @@
+"""Fan-out benchmark: how close Lifeline comes to the raw transport, and what it costs.
+
+    .venv/bin/python benchmarks/fanout.py --members 100000 [--workers 2] [--channels email,sms]
+
+One run, on one machine, with nothing else in its private Redis:
+
+1. a synthetic tenant of N members is seeded through ``MemberStore`` — first reachable by
+   email only (two topics: the issue's memory target), then with Telegram and phone added;
+2. local provider sinks start (the tests' stand-ins, counting only), then ``lifeline api``
+   and W ``lifeline worker`` processes; rate limits are set out of reach;
+3. per channel, one after another so each has the whole machine:
+   raw — W processes × ``concurrency`` sends in flight send the same texts to the same N
+   recipients with the same libraries, no Lifeline; then Lifeline — one notice through the
+   real API, planned and delivered by the workers; both measured at the sink;
+4. the queue probe: workers stopped, one notice for every channel is planned, so the queued
+   batch jobs can be weighed in Redis.
+
+Prints one JSON object (see README.md for every figure). Every phase is bounded by
+``--phase-seconds`` (a Lifeline notice expires then; the raw senders stop); all processes
+are stopped on exit, Ctrl-C and SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shlex
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import redis
+
+from lifeline import defaults, runtime
+from lifeline.config import load_settings
+from lifeline.fanout import plan_notice
+from lifeline.store import apikeys
+from measure import LoadMeter, machine, peak_rss_mib, used_memory
+from phases import (
+    PhaseOptions,
+    Processes,
+    post_notice,
+    rendered_messages,
+    run_lifeline,
+    run_raw,
+)
+from population import TENANT
+from seeding import seed
+from stack import RATE_PER_SECOND, Stack, write_config
+
+TARGETS = {
+    "ratio": 0.7,
+    "planning_seconds_1m": 20.0,
+    "first_delivery_seconds": 1.0,
+    "bytes_per_member": 300.0,
+}
+"""The issue's targets, checked in the output."""
+
+
+# --- queue probe ---------------------------------------------------------------------------
+
+
+def queue_probe(
+    stack: Stack, client: redis.Redis, api: httpx.Client, config: Path, args: argparse.Namespace
+) -> dict[str, Any]:
+    """Plan one notice for every channel with no worker running and weigh the queued jobs.
+
+    The planning job is run in this process (Lifeline's own ``plan_notice``), so nothing
+    consumes batches while they are weighed.
+    """
+    stack.stop_workers()
+    before = used_memory(client)
+    notice_id, _ = post_notice(api, args.channels, 3600)
+    runtime.install(load_settings(config))
+    started = time.perf_counter()
+    totals = plan_notice(TENANT, notice_id)
+    seconds = time.perf_counter() - started
+    queued = sum(totals.values())
+    after = used_memory(client)
+    return {
+        "deliveries_queued": queued,
+        "batch_jobs": sum(math.ceil(n / args.batch_size) for n in totals.values()),
+        "bytes_per_queued_delivery": round((after - before) / queued, 1) if queued else None,
+        "planning_seconds_no_workers": round(seconds, 2),
+    }
+
+
+# --- the run -------------------------------------------------------------------------------
+
+
+def run(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
+    """Set up, measure every channel, probe the queue; the result document."""
+    with Stack(run_dir) as stack:
+        redis_url = stack.start_redis()
+        client = redis.Redis.from_url(redis_url, decode_responses=True)
+        described = machine(client)  # at the start: the commit the processes will load
+        sinks = {kind: stack.start_sink(kind) for kind in args.channels}
+        config = write_config(
+            run_dir / "lifeline.toml",
+            redis_url,
+            sinks,
+            batch_size=args.batch_size,
+            concurrency=args.concurrency,
+        )
+        key = apikeys.create(client, TENANT, {"publisher"}, name="benchmark")
+        members = seed(client, args.members)
+        api_url, api_pid = stack.start_api(config)
+        procs = Processes(
+            stack.start_workers(config, args.workers, redis_url),
+            stack.redis_pid,
+            api_pid,
+            {kind: sink.pid for kind, sink in sinks.items()},
+        )
+        headers = {"Authorization": f"Bearer {key}"}
+        with httpx.Client(base_url=api_url, headers=headers, timeout=30) as api:
+            messages = rendered_messages(api, args.channels, run_dir / "messages.json")
+            meter = LoadMeter(stack.own_pids)
+            options = _phase_options(args)
+            channels = {}
+            for kind in args.channels:
+                _say(f"{kind}: raw transport")
+                raw = run_raw(stack, sinks[kind], options, messages, meter)
+                _say(f"{kind}: Lifeline")
+                lifeline = run_lifeline(client, api, sinks[kind], procs, options, meter)
+                channels[kind] = _channel_result(raw, lifeline)
+                _say(f"{kind}: {json.dumps(channels[kind]['summary'])}")
+            worker_peaks = [peak_rss_mib(pid) for pid in procs.workers]
+            _say("queue probe")
+            queue = queue_probe(stack, client, api, config, args)
+        return {
+            "benchmark": "fanout",
+            "command": shlex.join(["python", "benchmarks/fanout.py", *sys.argv[1:]]),
+            "machine": described,
+            "setup": _setup(args),
+            "members": members,
+            "channels": channels,
+            "queue": queue,
+            "peak_rss_mib_per_worker_last_phase": worker_peaks,
+            "targets": targets(channels, members, args.members),
+        }
+
+
+def _phase_options(args: argparse.Namespace) -> PhaseOptions:
+    return PhaseOptions(
+        members=args.members,
+        workers=args.workers,
+        concurrency=args.concurrency,
+        phase_seconds=args.phase_seconds,
+        quiet_wait=args.quiet_wait,
+    )
+
+
+def _channel_result(raw: dict[str, Any], lifeline: dict[str, Any]) -> dict[str, Any]:
+    """The channel's headline figures, and both phases in full.
+
+    The ratio compares the rates over quiet windows when both phases had enough of them
+    (other processes on a shared machine then took no CPU from either); otherwise it
+    compares the whole phases, and says so.
+    """
+    raw_rate, rate = raw["msgs_per_s"], lifeline["msgs_per_s"]
+    raw_quiet = raw["machine_load"].get("quiet_msgs_per_s")
+    quiet = lifeline["machine_load"].get("quiet_msgs_per_s")
+    whole = round(rate / raw_rate, 3) if rate and raw_rate else None
+    by_quiet = round(quiet / raw_quiet, 3) if quiet and raw_quiet else None
+    summary = {
+        "messages": lifeline["messages"],
+        "seconds": lifeline["seconds"],
+        "msgs_per_s": rate,
+        "raw_msgs_per_s": raw_rate,
+        "ratio": by_quiet if by_quiet is not None else whole,
+        "ratio_basis": "quiet windows" if by_quiet is not None else "whole phases",
+        "ratio_whole_phases": whole,
+        "quiet_msgs_per_s": quiet,
+        "raw_quiet_msgs_per_s": raw_quiet,
+        "cpu_seconds_per_1000_workers_and_redis": lifeline["cpu_seconds_per_1000"][
+            "workers_and_redis"
+        ],
+        "planning_seconds": lifeline["planning_seconds"],
+        "first_delivery_seconds": lifeline["first_delivery_seconds"],
+    }
+    return {"summary": summary, "lifeline": lifeline, "raw": raw}
+
+
+def targets(channels: dict[str, Any], members: dict[str, Any], n: int) -> dict[str, Any]:
+    """Each of the issue's targets this run speaks to: measured value and whether it is met."""
+    result: dict[str, Any] = {}
+    for kind, channel in channels.items():
+        ratio = channel["summary"]["ratio"]
+        result[f"ratio_{kind}"] = _check(ratio, TARGETS["ratio"], at_least=True)
+        first = channel["summary"]["first_delivery_seconds"]
+        result[f"first_delivery_{kind}"] = _check(first, TARGETS["first_delivery_seconds"])
+        if n >= 1_000_000:
+            planning = channel["summary"]["planning_seconds"]
+            result[f"planning_1m_{kind}"] = _check(planning, TARGETS["planning_seconds_1m"])
+    per_member = members["bytes_per_member_one_channel_two_topics"]
+    result["bytes_per_member"] = _check(per_member, TARGETS["bytes_per_member"])
+    return result
+
+
+def _check(value: float | None, target: float, *, at_least: bool = False) -> dict[str, Any]:
+    met = value is not None and (value >= target if at_least else value <= target)
+    return {"value": value, "target": f"{'≥' if at_least else '≤'} {target:g}", "met": met}
+
+
+def _setup(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "members": args.members,
+        "workers": args.workers,
+        "concurrency_per_job": args.concurrency,
+        "batch_size": args.batch_size,
+        "channels": args.channels,
+        "order": "one channel at a time: raw transport, then Lifeline",
+        "phase_seconds": args.phase_seconds,
+        "rate_per_second": {k: RATE_PER_SECOND[k] for k in args.channels},
+        "redis": {"private": True, "appendonly": False, "save": False},
+        "sinks": "tests/providers stand-ins via benchmarks/sinks.py (count only)",
+        "quiet_wait_seconds": args.quiet_wait,
+    }
+
+
+def _say(text: str) -> None:
+    print(f"[{datetime.now().strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=2, help="lifeline worker processes (W)")
+    parser.add_argument("--channels", default="telegram,email,sms", help="comma-separated")
+    parser.add_argument("--batch-size", type=int, default=defaults.BATCH_SIZE)
+    parser.add_argument(
+        "--concurrency", type=int, default=defaults.BATCH_CONCURRENCY, help="sends per job"
+    )
+    parser.add_argument(
+        "--phase-seconds",
+        type=float,
+        default=900.0,
+        help="bound of each raw and each Lifeline phase (the notice expires then)",
+    )
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=300.0,
+        help="before each phase, wait up to this long for other processes to leave the CPU",
+    )
+    parser.add_argument("--output", type=Path, help="also write the JSON here")
+    parser.add_argument("--run-dir", type=Path, help="logs and config (default: a temp dir)")
+    args = parser.parse_args(argv)
+    args.channels = [c.strip() for c in args.channels.split(",") if c.strip()]
+    unknown = set(args.channels) - set(defaults.CHANNELS)
+    if unknown or not args.channels:
+        parser.error(f"--channels: unknown {', '.join(sorted(unknown)) or 'empty list'}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmark and print its JSON."""
+    args = parse_args(argv)
+    run_dir = args.run_dir or Path(tempfile.mkdtemp(prefix="lifeline-fanout-"))
+    run_dir.mkdir(parents=True, exist_ok=True)
+    _say(f"run folder (logs, config): {run_dir}")
+    try:
+        result = run(args, run_dir)
+    except KeyboardInterrupt:
+        _say("interrupted; every process was stopped")
+        raise SystemExit(130) from None
+    text = json.dumps(result, indent=2, ensure_ascii=False)
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text + "\n", encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
