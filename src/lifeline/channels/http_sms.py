@@ -107,13 +107,10 @@ class SmsChannel(Channel):
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            limits = httpx.Limits(
-                max_connections=self.max_connections, max_keepalive_connections=self.max_connections
-            )
             # Waiting for a free connection is normal under load, so the pool wait is longer.
             timeout = httpx.Timeout(self._timeout, connect=min(5.0, self._timeout), pool=60.0)
             self._client = httpx.AsyncClient(
-                transport=wire.paced_transport(limits), timeout=timeout
+                transport=wire.paced_transport(self.max_connections), timeout=timeout
             )
         return self._client
 

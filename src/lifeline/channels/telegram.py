@@ -22,7 +22,6 @@ import warnings
 from typing import ClassVar, Literal
 from urllib.parse import urlsplit
 
-import httpx
 from pydantic import ConfigDict, Field, SecretStr, field_validator
 from telegram import Bot, LinkPreviewOptions, ReplyParameters
 from telegram import Message as TelegramMessage
@@ -163,11 +162,7 @@ class TelegramChannel(Channel):
                     base_url=self.config.api_base,
                     request=HTTPXRequest(
                         connection_pool_size=self.connection_pool,
-                        httpx_kwargs={
-                            "transport": wire.paced_transport(
-                                httpx.Limits(max_connections=self.connection_pool)
-                            )
-                        },
+                        httpx_kwargs={"transport": wire.paced_transport(self.connection_pool)},
                         connect_timeout=min(5.0, self._timeout),
                         read_timeout=self._timeout,
                         write_timeout=self._timeout,

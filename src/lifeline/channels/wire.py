@@ -27,6 +27,8 @@ from typing import Any
 
 import httpx
 
+from lifeline.channels import lanes
+
 _deadline: ContextVar[float | None] = ContextVar("lifeline_send_deadline", default=None)
 
 _HEADERS_STARTED = frozenset(
@@ -81,10 +83,17 @@ class PacedTransport(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
-def paced_transport(limits: httpx.Limits, **kwargs: Any) -> PacedTransport:
-    """httpx's own transport with these limits, pacing at the wire."""
+def paced_transport(connections: int, **kwargs: Any) -> PacedTransport:
+    """Up to ``connections`` requests at once over httpx's own transport, pacing at the wire.
+
+    Each connection is a transport of its own (``lanes``); ``kwargs`` go to each.
+    """
     kwargs.setdefault("verify", tls_context())
-    return PacedTransport(httpx.AsyncHTTPTransport(limits=limits, **kwargs))
+
+    def lane() -> httpx.AsyncBaseTransport:
+        return httpx.AsyncHTTPTransport(limits=lanes.ONE_CONNECTION, **kwargs)
+
+    return PacedTransport(lanes.LaneTransport(connections, lane))
 
 
 @functools.cache
