@@ -26,6 +26,7 @@ import aiosmtplib
 from email_validator import EmailNotValidError, validate_email
 from pydantic import ConfigDict, Field, SecretStr, field_validator
 
+from lifeline import defaults
 from lifeline.channels import wire
 from lifeline.channels.base import (
     Channel,
@@ -108,8 +109,9 @@ class SmtpChannel(Channel):
 
     provider = "smtp"
     paces_at_wire = True
-    connections: ClassVar[int] = 4
-    """Connections per batch; each carries many messages, one at a time."""
+    connections: ClassVar[int] = defaults.BATCH_CONCURRENCY
+    """Connections per batch; each carries many messages, one at a time. As many as a
+    batch has sends in flight: a send waiting for a connection is time lost."""
     timeout: ClassVar[float] = 30.0
     """Seconds to wait for the relay to answer one command."""
 
