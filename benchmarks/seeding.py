@@ -97,7 +97,8 @@ def key_breakdown(client: redis.Redis, members: int) -> dict[str, float]:
     pattern = keys.member(TENANT, 0).removesuffix("0") + "*"
     sample = list(itertools.islice(client.scan_iter(match=pattern, count=1000), 200))
     hashes = sum(int(client.memory_usage(k) or 0) for k in sample) / max(len(sample), 1)
-    lookups = _usage(client, keys.member_lookup(TENANT, "e"))
+    buckets = keys.member_lookup(TENANT, "e", "").rsplit(":", 1)[0] + ":*"
+    lookups = sum(_usage(client, k) for k in client.scan_iter(match=buckets, count=1000))
     subscribers = sum(_usage(client, keys.subscribers(TENANT, "email", t)) for t in TOPICS)
     return {
         "member_hash": round(hashes, 1),

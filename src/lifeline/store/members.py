@@ -9,7 +9,8 @@ A member is one Redis hash with short field names (memory per member matters at 
 Times are epoch seconds in base 36 (six characters): a member's hash stays in a smaller
 allocation class, some 16 bytes a member.
 
-Next to it: ``by:t|e|p`` hashes map a contact to its member (one member per contact), and
+Next to it: ``by:t|e|p:<bucket>`` hashes map a contact to its member (one member per
+contact; bucketed so each stays a compact listpack), and
 ``sub:<kind>:<topic>`` bitmaps mark the members reachable on a channel for a topic — an
 eighth of a byte per member and topic instead of some 50 bytes in a set, and what the
 planner walks. Record, lookups and index change together in one Lua script, so no reader
@@ -41,6 +42,10 @@ _FIELD_NAMES = {"t": "telegram_chat_id", "e": "email", "p": "phone"}
 
 _LUA_INDEX = """
 local CONTACTS = {t = 'telegram', e = 'email', p = 'sms'}
+-- The lookup bucket of a contact (keys.member_lookup).
+local function by(pfx, f, v)
+  return pfx .. 'by:' .. f .. ':' .. string.sub(redis.sha1hex(v), 1, BUCKET_DIGITS)
+end
 local function index_entries(pfx, rec)
   local set = {}
   if not rec or not rec.o or rec.o == '' then return set end
@@ -59,7 +64,7 @@ local function read(key)
   for i = 1, #flat, 2 do rec[flat[i]] = flat[i + 1] end
   return rec, #flat > 0
 end
-"""
+""".replace("BUCKET_DIGITS", str(keys.LOOKUP_BUCKET_DIGITS))
 
 _LUA_SAVE = (
     _LUA_INDEX
@@ -73,7 +78,7 @@ local owners = {}
 for f in pairs(CONTACTS) do
   local v = doc[f]
   if v and v ~= cjson.null then
-    local owner = redis.call('HGET', pfx .. 'by:' .. f, v)
+    local owner = redis.call('HGET', by(pfx, f, v), v)
     if owner then owners[f] = owner end
   end
 end
@@ -117,8 +122,8 @@ local before, after = index_entries(pfx, old), index_entries(pfx, new)
 for k in pairs(before) do if not after[k] then redis.call('SETBIT', k, bit, 0) end end
 for k in pairs(after) do if not before[k] then redis.call('SETBIT', k, bit, 1) end end
 for f in pairs(CONTACTS) do
-  if old[f] and old[f] ~= new[f] then redis.call('HDEL', pfx .. 'by:' .. f, old[f]) end
-  if new[f] and new[f] ~= old[f] then redis.call('HSET', pfx .. 'by:' .. f, new[f], id) end
+  if old[f] and old[f] ~= new[f] then redis.call('HDEL', by(pfx, f, old[f]), old[f]) end
+  if new[f] and new[f] ~= old[f] then redis.call('HSET', by(pfx, f, new[f]), new[f], id) end
 end
 redis.call('DEL', key)
 local args = {}
@@ -138,8 +143,8 @@ if not found then return 0 end
 local bit = math.floor(tonumber(id) / slots)
 for k in pairs(index_entries(pfx, old)) do redis.call('SETBIT', k, bit, 0) end
 for f in pairs(CONTACTS) do
-  if old[f] and redis.call('HGET', pfx .. 'by:' .. f, old[f]) == id then
-    redis.call('HDEL', pfx .. 'by:' .. f, old[f])
+  if old[f] and redis.call('HGET', by(pfx, f, old[f]), old[f]) == id then
+    redis.call('HDEL', by(pfx, f, old[f]), old[f])
   end
 end
 redis.call('DEL', key)
@@ -288,7 +293,8 @@ class MemberStore:
 
     def find(self, tenant_id: str, kind: str, address: str | int) -> Member | None:
         """The member reachable at this address on this channel kind, if any."""
-        found = self.redis.hget(keys.member_lookup(tenant_id, CONTACT_FIELDS[kind]), str(address))
+        lookup = keys.member_lookup(tenant_id, CONTACT_FIELDS[kind], str(address))
+        found = self.redis.hget(lookup, str(address))
         return self.get(tenant_id, int(cast(str, found))) if found else None
 
     def delete(self, tenant_id: str, member_id: int) -> None:
