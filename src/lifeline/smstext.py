@@ -18,6 +18,7 @@ but counts nothing. The alphabet below was checked against ``gsm0338``'s table.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -74,8 +75,12 @@ class SmsSegments:
     """SMS parts the network bills; 0 for an empty text."""
 
 
+@functools.lru_cache(maxsize=256)
 def segments(text: str) -> SmsSegments:
-    """Encoding, length and number of parts of ``text`` sent as one SMS."""
+    """Encoding, length and number of parts of ``text`` sent as one SMS.
+
+    Cached: a batch sends the same few texts (one per language) hundreds of times.
+    """
     costs = _gsm_costs(text)
     if costs is not None:
         return _count("GSM-7", costs, GSM_SINGLE, GSM_PART)
