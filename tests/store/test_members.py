@@ -144,3 +144,20 @@ def test_delete_erases_everything(members: MemberStore, redis_client: redis.Redi
     assert all(redis_client.bitcount(k) == 0 for k in bitmaps)
     with pytest.raises(NotFound):
         members.delete(T, m.id)
+
+
+def test_contact_lookups_are_spread_over_small_compact_hashes(
+    members: MemberStore, redis_client: redis.Redis
+) -> None:
+    rows = [
+        MemberData(language="de", topics=("outages",), email=f"m{n}@example.org")
+        for n in range(300)
+    ]
+    ids = [result[0] for result in members.upsert_many(T, rows)]  # type: ignore[index]
+    buckets = redis_client.keys(f"{keys.tenant(T)}by:e:*")
+    assert len(buckets) > 250  # 300 addresses over 32,768 buckets: few share one
+    # Compact encodings (listpack; ziplist before Redis 7) hold an entry in ~50 bytes.
+    assert {redis_client.object("encoding", b) for b in buckets} <= {"listpack", "ziplist"}
+    for n in (0, 150, 299):
+        lookup = keys.member_lookup(T, "e", f"m{n}@example.org")  # the bucket Lua chose
+        assert redis_client.hget(lookup, f"m{n}@example.org") == str(ids[n])

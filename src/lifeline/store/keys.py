@@ -49,8 +49,8 @@ def member(tenant_id: str, member_id: int) -> str:
     return f"{tenant(tenant_id)}m:{member_id}"
 
 
-LOOKUP_BUCKET_DIGITS = 4
-"""Hex digits of an address's SHA-1 that pick its lookup bucket: 65,536 buckets."""
+LOOKUP_BUCKETS = 32_768
+"""Contact lookup buckets per tenant and contact kind (see ``member_lookup``)."""
 
 
 def member_lookup(tenant_id: str, contact: str, address: str) -> str:
@@ -58,11 +58,14 @@ def member_lookup(tenant_id: str, contact: str, address: str) -> str:
     bucket that holds ``address``.
 
     Split into buckets by the address's SHA-1 so that each stays a small listpack-encoded
-    hash (up to ~8 million members a tenant): 45 bytes an entry instead of 96 in one big
-    hash table. Lua scripts compute the same bucket with ``redis.sha1hex``.
+    hash: ~50 bytes an entry instead of 96 in one big hash table. Redis keeps a hash a
+    listpack up to 128 entries (``hash-max-listpack-entries``), so this stays compact up to
+    about 3 million members a tenant; 32,768 rather than more buckets because each costs
+    ~60 bytes of its own, which small tenants would pay. Lua scripts compute the same
+    bucket with ``redis.sha1hex``.
     """
     digest = hashlib.sha1(address.encode(), usedforsecurity=False).hexdigest()
-    return f"{tenant(tenant_id)}by:{contact}:{digest[:LOOKUP_BUCKET_DIGITS]}"
+    return f"{tenant(tenant_id)}by:{contact}:{int(digest[:4], 16) % LOOKUP_BUCKETS}"
 
 
 def subscribers(tenant_id: str, kind: str, topic: str) -> str:

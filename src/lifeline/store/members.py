@@ -44,7 +44,8 @@ _LUA_INDEX = """
 local CONTACTS = {t = 'telegram', e = 'email', p = 'sms'}
 -- The lookup bucket of a contact (keys.member_lookup).
 local function by(pfx, f, v)
-  return pfx .. 'by:' .. f .. ':' .. string.sub(redis.sha1hex(v), 1, BUCKET_DIGITS)
+  local bucket = tonumber(string.sub(redis.sha1hex(v), 1, 4), 16) % BUCKETS
+  return pfx .. 'by:' .. f .. ':' .. string.format('%d', bucket)
 end
 local function index_entries(pfx, rec)
   local set = {}
@@ -64,7 +65,7 @@ local function read(key)
   for i = 1, #flat, 2 do rec[flat[i]] = flat[i + 1] end
   return rec, #flat > 0
 end
-""".replace("BUCKET_DIGITS", str(keys.LOOKUP_BUCKET_DIGITS))
+""".replace("BUCKETS", str(keys.LOOKUP_BUCKETS))
 
 _LUA_SAVE = (
     _LUA_INDEX
