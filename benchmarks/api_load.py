@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import shlex
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -37,7 +35,7 @@ from lifeline.store import apikeys, keys
 from measure import LoadMeter, cpu_delta, cpu_of, machine
 from population import TENANT
 from seeding import all_channels, upsert
-from stack import Stack, write_config
+from stack import Stack, run_and_report, write_config
 
 TIMEOUT_SECONDS = 10.0
 """A request not answered within this counts as an error."""
@@ -252,19 +250,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmark and print its JSON."""
     args = parse_args(argv)
-    run_dir = args.run_dir or Path(tempfile.mkdtemp(prefix="lifeline-api-load-"))
-    run_dir.mkdir(parents=True, exist_ok=True)
-    print(f"run folder (logs, config): {run_dir}", file=sys.stderr)
-    try:
-        result = run(args, run_dir)
-    except KeyboardInterrupt:
-        print("interrupted; every process was stopped", file=sys.stderr)
-        raise SystemExit(130) from None
-    text = json.dumps(result, indent=2, ensure_ascii=False)
-    if args.output:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text + "\n", encoding="utf-8")
-    print(text)
+    run_and_report(lambda folder: run(args, folder), args.run_dir, args.output, "api-load")
 
 
 if __name__ == "__main__":

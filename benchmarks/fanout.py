@@ -27,7 +27,6 @@ import json
 import math
 import shlex
 import sys
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -51,7 +50,7 @@ from phases import (
 )
 from population import TENANT
 from seeding import seed
-from stack import RATE_PER_SECOND, Stack, write_config
+from stack import RATE_PER_SECOND, Stack, run_and_report, write_config
 
 TARGETS = {
     "ratio": 0.7,
@@ -262,19 +261,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmark and print its JSON."""
     args = parse_args(argv)
-    run_dir = args.run_dir or Path(tempfile.mkdtemp(prefix="lifeline-fanout-"))
-    run_dir.mkdir(parents=True, exist_ok=True)
-    _say(f"run folder (logs, config): {run_dir}")
-    try:
-        result = run(args, run_dir)
-    except KeyboardInterrupt:
-        _say("interrupted; every process was stopped")
-        raise SystemExit(130) from None
-    text = json.dumps(result, indent=2, ensure_ascii=False)
-    if args.output:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text + "\n", encoding="utf-8")
-    print(text)
+    run_and_report(lambda folder: run(args, folder), args.run_dir, args.output, "fanout")
 
 
 if __name__ == "__main__":

@@ -72,32 +72,27 @@ class _CallCount(list[Any]):
         self.calls += 1
 
 
-class CountingBotApi(BotApiServer):
+class _Counting:
+    """Counts accepted messages instead of keeping them (mixed into an HTTP stand-in)."""
+
+    arrivals: Arrivals
+    _calls: list[Any]
+
+    def _reset_state(self) -> None:
+        super()._reset_state()  # type: ignore[misc]
+        self._calls = _CallCount()
+        self.arrivals = Arrivals()
+
+    def _record_delivery(self, item: Any) -> None:
+        self.arrivals.add()
+
+
+class CountingBotApi(_Counting, BotApiServer):
     """The Bot API stand-in, counting accepted messages."""
 
-    arrivals: Arrivals
 
-    def _reset_state(self) -> None:
-        super()._reset_state()
-        self._calls = _CallCount()
-        self.arrivals = Arrivals()
-
-    def _record_delivery(self, item: Any) -> None:
-        self.arrivals.add()
-
-
-class CountingSmsGateway(SmsGatewayServer):
+class CountingSmsGateway(_Counting, SmsGatewayServer):
     """The SMS gateway stand-in, counting accepted messages."""
-
-    arrivals: Arrivals
-
-    def _reset_state(self) -> None:
-        super()._reset_state()
-        self._calls = _CallCount()
-        self.arrivals = Arrivals()
-
-    def _record_delivery(self, item: Any) -> None:
-        self.arrivals.add()
 
 
 class CountingSmtp(SmtpServer):

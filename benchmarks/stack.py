@@ -12,12 +12,13 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import IO, Self
+from typing import IO, Any, Self
 
 import httpx
 import redis
@@ -288,3 +289,25 @@ def write_config(
 def store_client(url: str) -> redis.Redis:
     """A Redis client for the benchmark's own reads (strings)."""
     return connect(url)
+
+
+def run_and_report(
+    run: Callable[[Path], dict[str, Any]], run_dir: Path | None, output: Path | None, name: str
+) -> None:
+    """Run a benchmark in its run folder and print its JSON (also to ``output``).
+
+    Ctrl-C and SIGTERM end the run with status 130 once every process it started stopped.
+    """
+    folder = run_dir or Path(tempfile.mkdtemp(prefix=f"lifeline-{name}-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"run folder (logs, config): {folder}", file=sys.stderr, flush=True)
+    try:
+        result = run(folder)
+    except KeyboardInterrupt:
+        print("interrupted; every process was stopped", file=sys.stderr)
+        raise SystemExit(130) from None
+    text = json.dumps(result, indent=2, ensure_ascii=False)
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text + "\n", encoding="utf-8")
+    print(text)
