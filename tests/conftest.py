@@ -17,7 +17,7 @@ import redis
 from lifeline.config import Settings, settings_from_dict
 from lifeline.embedded_redis import EmbeddedRedis
 
-pytest_plugins = ["tests.providers.fixtures"]
+pytest_plugins = ["tests.providers.fixtures", "tests.processes"]
 
 TEST_DB = int(os.environ.get("LIFELINE_TEST_REDIS_DB", "13"))
 

@@ -15,7 +15,7 @@ from lifeline.config import load_settings
 from lifeline.store import apikeys
 from lifeline.store.members import MemberData, MemberStore
 from tests.api.helpers import TestClient
-from tests.e2e.conftest import Workers, wait_until
+from tests.processes import Fleet, wait_until
 from tests.providers.smsgateway import SmsGatewayServer
 
 pytestmark = pytest.mark.slow
@@ -33,7 +33,7 @@ RESOLVED = {"de": "Alles wieder in Ordnung.", "en": "All working again."}
 def test_resolve_mid_fanout_stops_the_rest_and_reaches_the_recipients_once(
     redis_client: redis.Redis,
     write_config: Callable[..., Path],
-    workers: Callable[[Path], Workers],
+    fleet: Callable[[Path], Fleet],
     sms_gateway: SmsGatewayServer,
 ) -> None:
     config = write_config(rate=40, batch_size=20)
@@ -49,8 +49,8 @@ def test_resolve_mid_fanout_stops_the_rest_and_reaches_the_recipients_once(
     with TestClient(create_app(settings)) as api:
         api.headers["Authorization"] = f"Bearer {key}"
         notice_id = api.post("/v1/notices", json=NOTICE).json()["id"]
-        group = workers(config)
-        group.start(1)
+        group = fleet(config)
+        group.start_many(1)
         wait_until(lambda: len(sms_gateway.delivered) >= 60, timeout=60, what="60 sent")
         reply = api.post(f"/v1/notices/{notice_id}/resolve", json={"body": RESOLVED})
         assert reply.status_code == 202, reply.text

@@ -16,7 +16,7 @@ from lifeline.api import create_app
 from lifeline.config import load_settings
 from lifeline.store import apikeys, deliveries
 from tests.api.helpers import TestClient
-from tests.e2e.conftest import Workers, wait_until
+from tests.processes import Fleet, wait_until
 from tests.providers.botapi import BotApiServer, visible_text
 from tests.providers.smsgateway import SmsGatewayServer
 from tests.providers.smtp import SmtpServer
@@ -73,11 +73,11 @@ def import_members(api: TestClient, members: list[dict[str, Any]]) -> None:
     assert reply.json()["created"] == len(members)
 
 
-def deliver(api: TestClient, workers: Workers) -> dict[str, Any]:
+def deliver(api: TestClient, workers: Fleet) -> dict[str, Any]:
     reply = api.post("/v1/notices", json=NOTICE)
     assert reply.status_code == 202, reply.text
     notice_id = reply.json()["id"]
-    workers.start(2)
+    workers.start_many(2)
     state: dict[str, Any] = {}
 
     def complete() -> bool:
@@ -125,7 +125,7 @@ def assert_once_each_in_language(
 
 def test_thousand_members_get_it_once_per_channel_in_their_language(
     api: TestClient,
-    workers: Callable[[Path], Workers],
+    fleet: Callable[[Path], Fleet],
     write_config: Callable[..., Path],
     bot_api: BotApiServer,
     smtp_server: SmtpServer,
@@ -133,7 +133,7 @@ def test_thousand_members_get_it_once_per_channel_in_their_language(
 ) -> None:
     members = make_members(1000)
     import_members(api, members)
-    state = deliver(api, workers(write_config(max_attempts=12)))
+    state = deliver(api, fleet(write_config(max_attempts=12)))
 
     wanted = expected_by_channel(members)
     assert_once_each_in_language(received(bot_api, smtp_server, sms_gateway), wanted)
@@ -150,7 +150,7 @@ def test_thousand_members_get_it_once_per_channel_in_their_language(
 
 def test_transient_failures_are_retried_and_permanent_ones_reported(
     api: TestClient,
-    workers: Callable[[Path], Workers],
+    fleet: Callable[[Path], Fleet],
     write_config: Callable[..., Path],
     bot_api: BotApiServer,
     smtp_server: SmtpServer,
@@ -177,7 +177,7 @@ def test_transient_failures_are_retried_and_permanent_ones_reported(
     sms_gateway.retry_after = 1
     sms_gateway.fail_next(2, "429")
 
-    state = deliver(api, workers(write_config(max_attempts=12)))
+    state = deliver(api, fleet(write_config(max_attempts=12)))
 
     for address in [str(c) for c in blocked]:
         wanted["telegram"].pop(address)

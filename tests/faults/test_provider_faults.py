@@ -10,7 +10,6 @@ import pytest
 import redis
 
 from tests.faults.conftest import (
-    Fleet,
     admin_api,
     chat,
     complete,
@@ -20,8 +19,8 @@ from tests.faults.conftest import (
     progress,
     seed_members,
     tally,
-    wait_until,
 )
+from tests.processes import Fleet, wait_until
 from tests.providers.botapi import BotApiServer
 from tests.providers.smsgateway import SmsGatewayServer
 from tests.providers.smtp import SmtpServer
@@ -30,7 +29,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_telegram_429_with_retry_after_to_every_second_call(
-    fault_config: Callable[..., Path],
+    provider_config: Callable[..., Path],
     fleet: Callable[[Path], Fleet],
     redis_client: redis.Redis,
     bot_api: BotApiServer,
@@ -40,7 +39,7 @@ def test_telegram_429_with_retry_after_to_every_second_call(
     for _ in range(n):
         bot_api.fail_next(1, "retry_after")
         bot_api.fail_next(1, "ok")
-    config = fault_config()
+    config = provider_config()
     seed_members(redis_client, n)
     with admin_api(config, redis_client) as api:
         notice_id = post_notice(api, "telegram")
@@ -58,7 +57,7 @@ def test_telegram_429_with_retry_after_to_every_second_call(
 
 
 def test_sms_gateway_5xx_and_timeouts(
-    fault_config: Callable[..., Path],
+    provider_config: Callable[..., Path],
     fleet: Callable[[Path], Fleet],
     redis_client: redis.Redis,
     sms_gateway: SmsGatewayServer,
@@ -68,7 +67,7 @@ def test_sms_gateway_5xx_and_timeouts(
     for fault in ("500", "slow") * 3:
         sms_gateway.fail_next(1, fault)
         sms_gateway.fail_next(1, "ok")
-    config = fault_config()
+    config = provider_config()
     seed_members(redis_client, n)
     with admin_api(config, redis_client) as api:
         notice_id = post_notice(api, "sms")
@@ -87,13 +86,13 @@ def test_sms_gateway_5xx_and_timeouts(
 
 
 def test_smtp_relay_drops_the_connection_mid_batch(
-    fault_config: Callable[..., Path],
+    provider_config: Callable[..., Path],
     fleet: Callable[[Path], Fleet],
     redis_client: redis.Redis,
     smtp_server: SmtpServer,
 ) -> None:
     n = 200
-    config = fault_config(email_rate=50)
+    config = provider_config(email_rate=50)
     seed_members(redis_client, n)
     with admin_api(config, redis_client) as api:
         notice_id = post_notice(api, "email")

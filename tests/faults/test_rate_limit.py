@@ -10,15 +10,14 @@ import pytest
 import redis
 
 from tests.faults.conftest import (
-    Fleet,
     admin_api,
     complete,
     phone,
     post_notice,
     seed_members,
     tally,
-    wait_until,
 )
+from tests.processes import Fleet, wait_until
 from tests.providers.smsgateway import SmsGatewayServer
 
 pytestmark = pytest.mark.slow
@@ -38,13 +37,13 @@ def test_busiest_second_of_a_few_arrivals() -> None:
 
 
 def test_three_workers_never_exceed_20_per_second_and_average_at_least_19(
-    fault_config: Callable[..., Path],
+    provider_config: Callable[..., Path],
     fleet: Callable[[Path], Fleet],
     redis_client: redis.Redis,
     sms_gateway: SmsGatewayServer,
 ) -> None:
     n = 400
-    config = fault_config(batch_size=100, sms_rate=RATE)
+    config = provider_config(batch_size=100, sms_rate=RATE)
     seed_members(redis_client, n)
     workers = fleet(config)
     for _ in range(3):

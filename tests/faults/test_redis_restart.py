@@ -17,7 +17,6 @@ from lifeline.store.members import MemberStore
 from tests.api.helpers import NOTICE, TestClient
 from tests.faults.conftest import (
     TENANT,
-    Fleet,
     admin_api,
     complete,
     on_the_wire,
@@ -26,8 +25,8 @@ from tests.faults.conftest import (
     progress,
     seed_members,
     tally,
-    wait_until,
 )
+from tests.processes import Fleet, wait_until
 from tests.providers.smsgateway import SmsGatewayServer
 
 pytestmark = pytest.mark.slow
@@ -67,7 +66,7 @@ def batch_jobs(client: redis.Redis, notice_id: int) -> set[str]:
 def test_redis_restart_mid_fanout_loses_nothing_and_api_says_503(
     own_redis: EmbeddedRedis,
     client: redis.Redis,
-    fault_config: Callable[..., Path],
+    provider_config: Callable[..., Path],
     fleet: Callable[[Path], Fleet],
     sms_gateway: SmsGatewayServer,
 ) -> None:
@@ -76,7 +75,7 @@ def test_redis_restart_mid_fanout_loses_nothing_and_api_says_503(
     is lost; the workers wait instead of failing; the API answers 503 with Retry-After
     meanwhile and 200 again afterwards, by itself."""
     n = 3_000
-    config = fault_config(redis_url=own_redis.url, batch_size=250, sms_rate=300)
+    config = provider_config(redis_url=own_redis.url, batch_size=250, sms_rate=300)
     assert client.config_get("appendonly")["appendonly"] == "yes"
     member_ids = seed_members(client, n)
     members = MemberStore(client)

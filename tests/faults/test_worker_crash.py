@@ -11,7 +11,6 @@ from rq import SimpleWorker
 
 from lifeline.store import keys
 from tests.faults.conftest import (
-    Fleet,
     admin_api,
     complete,
     on_the_wire,
@@ -20,8 +19,8 @@ from tests.faults.conftest import (
     progress,
     seed_members,
     tally,
-    wait_until,
 )
+from tests.processes import Fleet, wait_until
 from tests.providers.smsgateway import SmsGatewayServer
 
 pytestmark = pytest.mark.slow
@@ -52,7 +51,7 @@ def rq_client(redis_url: str, redis_client: redis.Redis) -> Iterator[redis.Redis
 
 
 def test_sigkilled_worker_restarted_under_its_name_loses_nobody(
-    fault_config: Callable[..., Path],
+    provider_config: Callable[..., Path],
     fleet: Callable[[Path], Fleet],
     redis_client: redis.Redis,
     rq_client: redis.Redis,
@@ -62,7 +61,7 @@ def test_sigkilled_worker_restarted_under_its_name_loses_nobody(
     (as systemd does, under the same name): 10,000 delivered, none lost, and duplicates only
     among the sends in flight at the kill, at most the batch's concurrency, all counted."""
     n = 10_000
-    config = fault_config(batch_size=500, concurrency=CONCURRENCY)
+    config = provider_config(batch_size=500, concurrency=CONCURRENCY)
     seed_members(redis_client, n)
     with admin_api(config, redis_client) as api:
         notice_id = post_notice(api, "sms")
@@ -97,7 +96,7 @@ def test_sigkilled_worker_restarted_under_its_name_loses_nobody(
 
 
 def test_sigkilled_worker_batch_is_taken_over_by_another(
-    fault_config: Callable[..., Path],
+    provider_config: Callable[..., Path],
     fleet: Callable[[Path], Fleet],
     redis_client: redis.Redis,
     rq_client: redis.Redis,
@@ -106,7 +105,7 @@ def test_sigkilled_worker_batch_is_taken_over_by_another(
     """A worker that never comes back: its batch's lease lapses and the other worker's
     maintenance puts it back on the queue; nobody is lost."""
     n = 2_000
-    config = fault_config(batch_size=500, concurrency=CONCURRENCY, sms_rate=400)
+    config = provider_config(batch_size=500, concurrency=CONCURRENCY, sms_rate=400)
     seed_members(redis_client, n)
     with admin_api(config, redis_client) as api:
         notice_id = post_notice(api, "sms")
@@ -137,7 +136,7 @@ def test_sigkilled_worker_batch_is_taken_over_by_another(
 
 
 def test_sigterm_finishes_sends_in_flight_and_hands_the_rest_on(
-    fault_config: Callable[..., Path],
+    provider_config: Callable[..., Path],
     fleet: Callable[[Path], Fleet],
     redis_client: redis.Redis,
     sms_gateway: SmsGatewayServer,
@@ -145,7 +144,7 @@ def test_sigterm_finishes_sends_in_flight_and_hands_the_rest_on(
     """SIGTERM mid-batch: the worker records what it sent, exits 0, and the rest of its batch
     goes out through another worker — nobody twice, nobody missed."""
     n = 300
-    config = fault_config(batch_size=500, concurrency=CONCURRENCY, sms_rate=50)
+    config = provider_config(batch_size=500, concurrency=CONCURRENCY, sms_rate=50)
     seed_members(redis_client, n)
     with admin_api(config, redis_client) as api:
         notice_id = post_notice(api, "sms")
