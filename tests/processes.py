@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests import reaper
 from tests.providers.botapi import BotApiServer
 from tests.providers.fixtures import BOT_TOKEN
 from tests.providers.smsgateway import SmsGatewayServer
@@ -110,9 +111,7 @@ class Fleet:
         if name:
             args += ["--name", name]
         with (self.log_dir / f"worker-{len(self.processes)}.log").open("wb") as log:
-            process = subprocess.Popen(
-                args, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
+            process = reaper.spawn(args, env=env, stdout=log, stderr=subprocess.STDOUT)
         self.processes.append(process)
         return process
 

@@ -12,6 +12,7 @@ import pytest
 import redis
 
 from lifeline.store import apikeys
+from tests import reaper
 
 CONFIG = """
 [redis]
@@ -30,11 +31,12 @@ path = "{outbox}"
 def lifeline(
     *args: str, env: dict[str, str], cwd: Path, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return reaper.run(
         [sys.executable, "-m", "lifeline", *args],
         env=env,
         cwd=cwd,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         timeout=timeout,
         stdin=subprocess.DEVNULL,

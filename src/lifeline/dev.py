@@ -25,7 +25,7 @@ from rich.console import Console
 from lifeline import defaults
 from lifeline.client import AdminClient
 from lifeline.config import Settings, load_settings
-from lifeline.embedded_redis import EmbeddedRedis, free_port
+from lifeline.embedded_redis import EmbeddedRedis, die_with_parent, free_port
 from lifeline.errors import LifelineError
 from lifeline.store import apikeys, connect
 from lifeline.store.members import MemberData, MemberStore
@@ -154,6 +154,7 @@ def _spawn(args: list[str], env: dict[str, str], state_dir: Path) -> subprocess.
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches dev, which stops the children in order
+            preexec_fn=die_with_parent,  # a killed dev leaves nothing running
         )
 
 

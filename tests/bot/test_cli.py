@@ -14,6 +14,7 @@ import pytest
 import redis
 
 from lifeline.bot.i18n import gettext_for
+from tests import reaper
 from tests.bot.conftest import SECRET
 from tests.bot.updates import SUPPORT_CHAT_ID, Person
 from tests.providers.botapi import BotApiServer
@@ -58,10 +59,11 @@ def env(tmp_path: Path, redis_url: str, bot_api: BotApiServer) -> dict[str, str]
 
 
 def lifeline(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return reaper.run(
         [sys.executable, "-m", "lifeline", *args],
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         timeout=60,
         stdin=subprocess.DEVNULL,
@@ -81,7 +83,7 @@ def wait_for(condition: object, what: str, process: subprocess.Popen[str]) -> No
 def test_bot_polls_answers_and_stops_on_sigint(
     env: dict[str, str], bot_api: BotApiServer, redis_client: redis.Redis
 ) -> None:
-    process = subprocess.Popen(
+    process = reaper.spawn(
         [sys.executable, "-m", "lifeline", "bot"],
         env=env,
         stdout=subprocess.PIPE,
