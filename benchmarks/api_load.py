@@ -30,8 +30,9 @@ from typing import Any
 import httpx
 import redis
 
-from lifeline import defaults
-from lifeline.store import apikeys, keys
+from lifeline.access import apikeys
+from lifeline.core.vocabulary import CHANNEL_KINDS
+from lifeline.delivery import records
 from measure import LoadMeter, cpu_delta, cpu_of, machine
 from population import TENANT
 from seeding import all_channels, upsert
@@ -135,8 +136,8 @@ def summarise(samples: list[Sample]) -> dict[str, Any]:
 def fanout_progress(client: redis.Redis, notice_id: int) -> dict[str, int]:
     """Recipients recorded so far on each channel of the running fan-out."""
     done = {}
-    for kind in defaults.CHANNELS:
-        counts = client.hgetall(keys.counts(TENANT, notice_id, kind))
+    for kind in CHANNEL_KINDS:
+        counts = client.hgetall(records.counts_key(TENANT, notice_id, kind))
         done[kind] = sum(int(counts.get(k, 0)) for k in ("sent", "failed", "skipped"))
     return done
 
@@ -157,7 +158,7 @@ def run(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
         redis_url = stack.start_redis()
         client = redis.Redis.from_url(redis_url, decode_responses=True)
         described = machine(client)  # at the start: the commit the processes will load
-        sinks = {kind: stack.start_sink(kind) for kind in defaults.CHANNELS}
+        sinks = {kind: stack.start_sink(kind) for kind in CHANNEL_KINDS}
         config = write_config(run_dir / "lifeline.toml", redis_url, sinks)
         key = apikeys.create(client, TENANT, {"publisher"}, name="benchmark")
         upsert(client, args.members, all_channels, "seeding")

@@ -35,10 +35,11 @@ from typing import Any
 import httpx
 import redis
 
-from lifeline import defaults, runtime
+from lifeline.access import apikeys
 from lifeline.config import load_settings
-from lifeline.fanout import plan_notice
-from lifeline.store import apikeys
+from lifeline.core import defaults
+from lifeline.core.vocabulary import CHANNEL_KINDS
+from lifeline.delivery import context, plan_notice
 from measure import LoadMeter, machine, peak_rss_mib, used_memory
 from phases import (
     PhaseOptions,
@@ -75,7 +76,7 @@ def queue_probe(
     stack.stop_workers()
     before = used_memory(client)
     notice_id, _ = post_notice(api, args.channels, 3600)
-    runtime.install(load_settings(config))
+    context.install(load_settings(config))
     started = time.perf_counter()
     totals = plan_notice(TENANT, notice_id)
     seconds = time.perf_counter() - started
@@ -252,7 +253,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--run-dir", type=Path, help="logs and config (default: a temp dir)")
     args = parser.parse_args(argv)
     args.channels = [c.strip() for c in args.channels.split(",") if c.strip()]
-    unknown = set(args.channels) - set(defaults.CHANNELS)
+    unknown = set(args.channels) - set(CHANNEL_KINDS)
     if unknown or not args.channels:
         parser.error(f"--channels: unknown {', '.join(sorted(unknown)) or 'empty list'}")
     return args

@@ -20,7 +20,8 @@ from typing import Any
 import httpx
 import redis
 
-from lifeline.store import keys
+from lifeline.delivery import records
+from lifeline.notices.store import notice_key
 from measure import (
     LoadMeter,
     calls_delta,
@@ -307,12 +308,13 @@ def wait_settled(
     tick: Callable[[], None] = lambda: None,
 ) -> dict[str, Any]:
     """Poll Redis (not the API, which would add load) until planned and nobody is pending."""
-    notice_key, counts_key = keys.notice(TENANT, notice_id), keys.counts(TENANT, notice_id, kind)
+    notice_hash = notice_key(TENANT, notice_id)
+    counts_hash = records.counts_key(TENANT, notice_id, kind)
     state: dict[str, Any] = {}
 
     def settled() -> bool:
-        plan, planned_at, created = client.hmget(notice_key, ["plan", "planned_at", "created"])
-        counts = {k: int(v) for k, v in client.hgetall(counts_key).items()}
+        plan, planned_at, created = client.hmget(notice_hash, ["plan", "planned_at", "created"])
+        counts = {k: int(v) for k, v in client.hgetall(counts_hash).items()}
         state.update(counts=counts, planned_at=planned_at, created=created)
         final = sum(counts.get(k, 0) for k in ("sent", "failed", "skipped"))
         return plan == "done" and final >= counts.get("total", 0)

@@ -12,8 +12,8 @@ from typing import Any
 
 import redis
 
-from lifeline.store import keys
-from lifeline.store.members import MemberData, MemberStore
+from lifeline.members import MemberData, MemberStore
+from lifeline.members import keys as member_keys
 from measure import used_memory
 from population import TENANT, TOPICS, chat_id, email, language, phone
 
@@ -94,12 +94,14 @@ def seed(client: redis.Redis, members: int) -> dict[str, Any]:
 
 def key_breakdown(client: redis.Redis, members: int) -> dict[str, float]:
     """Where a member's bytes go, by MEMORY USAGE (sampled member hashes; whole indexes)."""
-    pattern = keys.member(TENANT, 0).removesuffix("0") + "*"
+    pattern = member_keys.member_key(TENANT, 0).removesuffix("0") + "*"
     sample = list(itertools.islice(client.scan_iter(match=pattern, count=1000), 200))
     hashes = sum(int(client.memory_usage(k) or 0) for k in sample) / max(len(sample), 1)
-    buckets = keys.member_lookup(TENANT, "e", "").rsplit(":", 1)[0] + ":*"
+    buckets = member_keys.lookup_key(TENANT, "e", "").rsplit(":", 1)[0] + ":*"
     lookups = sum(_usage(client, k) for k in client.scan_iter(match=buckets, count=1000))
-    subscribers = sum(_usage(client, keys.subscribers(TENANT, "email", t)) for t in TOPICS)
+    subscribers = sum(
+        _usage(client, member_keys.subscribers_key(TENANT, "email", t)) for t in TOPICS
+    )
     return {
         "member_hash": round(hashes, 1),
         "email_lookup": round(lookups / members, 1),

@@ -24,9 +24,9 @@ import httpx
 import redis
 from rq import Worker
 
-from lifeline import defaults
-from lifeline.embedded_redis import EmbeddedRedis, free_port
-from lifeline.store import connect, connect_rq
+from lifeline.cli.embedded_redis import EmbeddedRedis, free_port
+from lifeline.core import defaults
+from lifeline.db import connect, connect_rq
 from population import TENANT, TOPICS
 
 HERE = Path(__file__).resolve().parent

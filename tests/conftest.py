@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 import redis
 
+from lifeline.cli.embedded_redis import EmbeddedRedis
 from lifeline.config import Settings, settings_from_dict
-from lifeline.embedded_redis import EmbeddedRedis
 from tests import reaper
 
 pytest_plugins = ["tests.providers.fixtures", "tests.processes"]

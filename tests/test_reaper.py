@@ -82,7 +82,7 @@ def test_an_embedded_redis_dies_with_its_starter(tmp_path: Path) -> None:
     session, pid = _session(
         tmp_path,
         f"""
-        from lifeline.embedded_redis import EmbeddedRedis
+        from lifeline.cli.embedded_redis import EmbeddedRedis
         pid = EmbeddedRedis(Path({str(tmp_path / "redis")!r}), appendonly=False).start().pid
         """,
     )

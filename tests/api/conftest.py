@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 import redis
 
+from lifeline.access import apikeys
 from lifeline.api import create_app
 from lifeline.config import Settings
-from lifeline.store import apikeys, connect_rq
+from lifeline.db import connect_rq
 from tests.api.helpers import TestClient
 
 Headers = dict[str, str]

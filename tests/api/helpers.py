@@ -10,7 +10,7 @@ import redis
 from rq import Queue
 from starlette.exceptions import StarletteDeprecationWarning
 
-from lifeline import defaults
+from lifeline.core import defaults
 
 with warnings.catch_warnings():
     # Starlette asks for its httpx2 fork; the project pins httpx, which still works.

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import redis
 
+from lifeline.access import apikeys
 from lifeline.api import create_app
 from lifeline.config import RedisConfig, Settings
-from lifeline.store import apikeys
 from tests.api.conftest import Headers, KeyMaker
 from tests.api.helpers import NOTICE, TestClient, assert_error, plan_jobs
 

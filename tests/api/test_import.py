@@ -7,8 +7,8 @@ import json
 import pytest
 import redis
 
-from lifeline import defaults
-from lifeline.store.members import MemberStore
+from lifeline.core import defaults
+from lifeline.members import MemberStore
 from tests.api.conftest import Headers
 from tests.api.helpers import CONSENT, TestClient, assert_error, member_body
 

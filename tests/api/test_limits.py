@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 import redis
 
+from lifeline.access import apikeys
 from lifeline.api import create_app
 from lifeline.config import ApiConfig, Settings
-from lifeline.store import apikeys
 from tests.api.helpers import NOTICE, TestClient, assert_error, member_body, plan_jobs
 
 LIMIT = 1024

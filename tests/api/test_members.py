@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import redis
 
-from lifeline.store.members import MemberStore
+from lifeline.members import MemberStore
 from tests.api.conftest import Headers, KeyMaker
 from tests.api.helpers import CONSENT, TestClient, assert_error, member_body
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import redis
 
-from lifeline.store import deliveries, keys
-from lifeline.store.notices import NoticeStore
+from lifeline.delivery import records
+from lifeline.notices import NoticeStore
 from tests.api.conftest import Headers, KeyMaker
 from tests.api.helpers import NOTICE, TestClient, assert_error, plan_jobs
 
@@ -72,8 +72,8 @@ def test_get_shows_progress_per_channel(
     notice_id = api.post("/v1/notices", json=NOTICE, headers=publisher).json()["id"]
     # What the planner and the batch jobs record, written the way they write it.
     for kind, total in (("telegram", 3), ("email", 2), ("sms", 0)):
-        deliveries.set_total(redis_client, "demo-bkk", notice_id, kind, total)
-    counts, reasons = keys.counts, keys.failure_reasons
+        records.set_total(redis_client, "demo-bkk", notice_id, kind, total)
+    counts, reasons = records.counts_key, records.reasons_key
     redis_client.hset(counts("demo-bkk", notice_id, "telegram"), mapping={"sent": 1, "failed": 1})
     redis_client.hset(reasons("demo-bkk", notice_id, "telegram"), "bot was blocked", 1)
     redis_client.hset(counts("demo-bkk", notice_id, "email"), mapping={"sent": 1, "skipped": 1})

@@ -24,7 +24,7 @@ import pytest
 import redis
 
 from lifeline.api import create_app
-from lifeline.bot.polling import poll
+from lifeline.bot import poll
 from lifeline.config import Settings
 from tests.api.helpers import TestClient
 from tests.bot.updates import SUPPORT_CHAT_ID

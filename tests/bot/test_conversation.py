@@ -14,14 +14,12 @@ from typing import Any
 import pytest
 import redis
 
-from lifeline import notices
 from lifeline.bot.i18n import gettext_for, language_name, ngettext_for
 from lifeline.config import Settings
-from lifeline.faq import make_entry
-from lifeline.schemas import NoticeIn
-from lifeline.store.faq import FaqStore
-from lifeline.store.members import MemberStore
-from lifeline.store.notices import NoticeStore
+from lifeline.faq import FaqStore, make_entry
+from lifeline.members import MemberStore
+from lifeline.notices import NoticeStore, lifecycle
+from lifeline.notices.schemas import NoticeIn
 from tests.bot.conftest import Driver, button_data
 from tests.bot.updates import STAFF, SUPPORT_CHAT_ID, Person, bot_message
 
@@ -54,7 +52,7 @@ SICKNESS_BENEFIT = {
 def seed(settings: Settings, client: redis.Redis) -> None:
     """An active notice and two FAQ entries, stored the way the API stores them."""
     tenant = settings.tenants[0]
-    NoticeStore(client).create(tenant.id, notices.prepare(tenant, NoticeIn(**NOTICE)))
+    NoticeStore(client).create(tenant.id, lifecycle.prepare(tenant, NoticeIn(**NOTICE)))
     store = FaqStore(client)
     store.put(tenant.id, make_entry(key="sick-note", **SICK_NOTE))
     store.put(tenant.id, make_entry(key="krankengeld", **SICKNESS_BENEFIT))

@@ -9,7 +9,7 @@ import pytest
 import redis
 
 from lifeline.bot.i18n import gettext_for
-from lifeline.store.members import MemberStore
+from lifeline.members import MemberStore
 from tests.bot.conftest import WebhookDriver, actions
 from tests.bot.updates import STAFF, SUPPORT_CHAT_ID, Person, bot_message
 

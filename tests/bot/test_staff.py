@@ -7,8 +7,8 @@ import redis
 
 from lifeline.bot.faq_staff import FaqSet, parse_faq_set
 from lifeline.bot.i18n import gettext_for
-from lifeline.store.faq import FaqStore
-from lifeline.store.members import MemberStore
+from lifeline.faq import FaqStore
+from lifeline.members import MemberStore
 from tests.bot.conftest import WebhookDriver
 from tests.bot.updates import STAFF, SUPPORT_CHAT_ID, Person, bot_message
 

@@ -6,7 +6,7 @@ import redis
 
 from lifeline.bot.i18n import gettext_for
 from lifeline.config import Settings
-from lifeline.store.members import MemberStore
+from lifeline.members import MemberStore
 from tests.bot.conftest import WebhookDriver, button_data, serve_webhook
 from tests.bot.updates import STAFF, SUPPORT_CHAT_ID, Person, bot_message
 from tests.providers.botapi import BotApiServer

@@ -14,11 +14,12 @@ import pytest
 from pydantic import ValidationError
 
 from lifeline.channels import Delivered, Failed, Message, Recipient, RetryLater
-from lifeline.channels.http_sms import HttpSmsChannel, HttpSmsConfig, mask_phone, retry_after
+from lifeline.channels.http_sms import HttpSmsChannel, HttpSmsConfig, retry_after
 from lifeline.channels.seven import SevenConfig
 from lifeline.channels.twilio import TwilioConfig
 from lifeline.config import settings_from_dict
-from lifeline.errors import ConfigError
+from lifeline.core.errors import ConfigError
+from lifeline.core.masking import mask_phone
 from tests.providers.smsgateway import SmsGatewayServer
 
 ERIKA = "+4915112345678"

@@ -14,9 +14,10 @@ import pytest
 from pydantic import ValidationError
 
 from lifeline.channels import Delivered, Failed, Message, Recipient, RetryLater
-from lifeline.channels.smtp import SmtpChannel, SmtpConfig, mask_email
+from lifeline.channels.smtp import SmtpChannel, SmtpConfig
 from lifeline.config import settings_from_dict
-from lifeline.errors import ConfigError
+from lifeline.core.errors import ConfigError
+from lifeline.core.masking import mask_email
 from tests.providers.smtp import SmtpServer, server_tls_context
 
 FROM = "Demo BKK <service@demo-bkk.example.org>"

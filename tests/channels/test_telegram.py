@@ -13,9 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lifeline.channels import Delivered, Failed, Message, Recipient, RetryLater
-from lifeline.channels.telegram import TelegramChannel, TelegramConfig, split_html
+from lifeline.channels.html import split_html
+from lifeline.channels.telegram import TelegramChannel, TelegramConfig
 from lifeline.config import settings_from_dict
-from lifeline.errors import ConfigError
+from lifeline.core.errors import ConfigError
 from tests.providers.botapi import BotApiServer, visible_text
 from tests.providers.fixtures import BOT_TOKEN
 

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 import redis
 
+from lifeline.access import apikeys
 from lifeline.api import create_app
 from lifeline.config import load_settings
-from lifeline.store import apikeys
-from lifeline.store.members import MemberData, MemberStore
+from lifeline.members import MemberData, MemberStore
 from tests.api.helpers import TestClient
 from tests.processes import Fleet, wait_until
 from tests.providers.smsgateway import SmsGatewayServer

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 import redis
 
+from lifeline.access import apikeys
 from lifeline.api import create_app
 from lifeline.config import load_settings
-from lifeline.store import apikeys, deliveries
+from lifeline.delivery import records
 from tests.api.helpers import TestClient
 from tests.processes import Fleet, wait_until
 from tests.providers.botapi import BotApiServer, visible_text
@@ -197,6 +198,6 @@ def test_transient_failures_are_retried_and_permanent_ones_reported(
     for kind in progress:
         assert progress[kind]["sent"] == len(wanted[kind])
     # Retries really happened, on every channel, and were counted.
-    counters = deliveries.progress(redis_client, "demo-bkk", state["id"], tuple(progress))
+    counters = records.progress(redis_client, "demo-bkk", state["id"], tuple(progress))
     assert all(counters[kind].retried > 50 for kind in progress), counters
     assert len(bot_api.calls_to("sendmessage")) > len(bot_api.delivered) + 50

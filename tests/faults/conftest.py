@@ -15,11 +15,12 @@ from pathlib import Path
 
 import redis
 
+from lifeline.access import apikeys
 from lifeline.api import create_app
 from lifeline.config import load_settings
-from lifeline.store import apikeys, deliveries, keys
-from lifeline.store.deliveries import ChannelProgress
-from lifeline.store.members import MemberData, MemberStore
+from lifeline.delivery import records
+from lifeline.delivery.records import ChannelProgress
+from lifeline.members import MemberData, MemberStore
 from tests.api.helpers import NOTICE, TestClient
 
 TENANT = "demo-bkk"
@@ -74,7 +75,7 @@ def post_notice(api: TestClient, *kinds: str, topic: str = "outages") -> int:
 
 def progress(client: redis.Redis, notice_id: int, kind: str) -> ChannelProgress:
     """The notice's counters on one channel, straight from the store."""
-    return deliveries.progress(client, TENANT, notice_id, (kind,))[kind]
+    return records.progress(client, TENANT, notice_id, (kind,))[kind]
 
 
 def complete(client: redis.Redis, notice_id: int, kind: str, total: int) -> Callable[[], bool]:
@@ -89,7 +90,7 @@ def complete(client: redis.Redis, notice_id: int, kind: str, total: int) -> Call
 
 def on_the_wire(client: redis.Redis, notice_id: int, kind: str) -> int:
     """Recipients claimed but not recorded (state ``w``)."""
-    states = client.hvals(keys.deliveries(TENANT, notice_id, kind))
+    states = client.hvals(records.deliveries_key(TENANT, notice_id, kind))
     return sum(1 for s in states if s.startswith("w"))
 
 

@@ -11,9 +11,9 @@ import pytest
 import redis
 from rq.job import Job
 
-from lifeline.embedded_redis import EmbeddedRedis
-from lifeline.fanout.queues import JOB_RETRY
-from lifeline.store.members import MemberStore
+from lifeline.cli.embedded_redis import EmbeddedRedis
+from lifeline.delivery.queues import JOB_RETRY
+from lifeline.members import MemberStore
 from tests.api.helpers import NOTICE, TestClient
 from tests.faults.conftest import (
     TENANT,

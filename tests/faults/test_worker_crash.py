@@ -9,7 +9,7 @@ import pytest
 import redis
 from rq import SimpleWorker
 
-from lifeline.store import keys
+from lifeline.delivery import records
 from tests.faults.conftest import (
     admin_api,
     complete,
@@ -37,7 +37,7 @@ def mid_batch(rq_client: redis.Redis, client: redis.Redis, name: str) -> bool:
         return False
     for execution in worker.get_current_executions(refresh=True):
         tenant_id, notice_id, kind, member_ids = execution.job.args
-        states = client.hmget(keys.deliveries(tenant_id, notice_id, kind), member_ids)
+        states = client.hmget(records.deliveries_key(tenant_id, notice_id, kind), member_ids)
         if any(s is not None and s.startswith("w") for s in states):
             return True
     return False

@@ -10,15 +10,15 @@ from fastapi import FastAPI
 from rq import Queue
 
 import lifeline
-from lifeline import defaults
 from lifeline.api import errors, faq, health, members, notices, telegram
 from lifeline.api.limits import BodySizeLimit
-from lifeline.bot.application import WebhookBots
+from lifeline.bot import WebhookBots
 from lifeline.config import Settings, load_settings
-from lifeline.store import connect, connect_rq
-from lifeline.store.faq import FaqStore
-from lifeline.store.members import MemberStore
-from lifeline.store.notices import NoticeStore
+from lifeline.core import defaults
+from lifeline.db import connect, connect_rq
+from lifeline.faq import FaqStore
+from lifeline.members import MemberStore
+from lifeline.notices import NoticeStore
 
 log = logging.getLogger(__name__)
 

@@ -18,14 +18,14 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from rq import Queue
 
+from lifeline.access import apikeys
+from lifeline.access.apikeys import ApiKey
 from lifeline.api.errors import NotAuthenticated
 from lifeline.config import Settings, TenantConfig
-from lifeline.errors import PermissionDenied
-from lifeline.store import apikeys
-from lifeline.store.apikeys import ApiKey
-from lifeline.store.faq import FaqStore
-from lifeline.store.members import MemberStore
-from lifeline.store.notices import NoticeStore
+from lifeline.core.errors import PermissionDenied
+from lifeline.faq import FaqStore
+from lifeline.members import MemberStore
+from lifeline.notices import NoticeStore
 
 # auto_error=False: FastAPI's own 401 would not be in our error shape.
 bearer = HTTPBearer(

@@ -4,7 +4,7 @@
 
 ``details`` appears only where there is more than the message (one entry per invalid field).
 
-    domain error (lifeline.errors)      HTTP
+    domain error (lifeline.core.errors) HTTP
     ├── NotFound                        404 not_found
     ├── Conflict                        409 conflict
     ├── InvalidInput                    422 invalid_input   message starts with the field
@@ -31,7 +31,8 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.types import ExceptionHandler
 
-from lifeline.errors import (
+from lifeline.core.defaults import RETRY_AFTER_SECONDS
+from lifeline.core.errors import (
     Conflict,
     InvalidInput,
     LifelineError,
@@ -39,13 +40,11 @@ from lifeline.errors import (
     PermissionDenied,
     StoreUnavailable,
 )
+from lifeline.core.locations import dotted
 
 log = logging.getLogger(__name__)
 
 E = TypeVar("E", bound=Exception)
-
-RETRY_AFTER_SECONDS = 5
-"""What a 503 asks the caller to wait: Redis restarts and failovers take seconds."""
 
 INTERNAL_MESSAGE = "internal error; it has been logged"
 
@@ -200,10 +199,7 @@ async def _internal(request: Request, exc: Exception) -> JSONResponse:
 
 def _location(problem: Any) -> str:
     """``("body", "topics", 0)`` → ``body.topics[0]``."""
-    out = ""
-    for part in problem.get("loc", ()):
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "request"
+    return dotted(problem.get("loc", ())) or "request"
 
 
 def _problem(problem: Any) -> str:

@@ -15,8 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from lifeline import faq
 from lifeline.api.deps import FaqStoreDep, RequireSupport, TenantDep
 from lifeline.api.errors import responses
+from lifeline.core import defaults
+from lifeline.core.vocabulary import Language
 from lifeline.faq import FaqEntry
-from lifeline.schemas import Language
 
 router = APIRouter(prefix="/v1/faq", tags=["faq"], dependencies=[RequireSupport])
 
@@ -28,9 +29,9 @@ FaqKey = Annotated[
     ),
 ]
 
-Question = Annotated[str, Field(min_length=1, max_length=faq.MAX_QUESTION)]
-Answer = Annotated[str, Field(min_length=1, max_length=faq.MAX_ANSWER)]
-Keyword = Annotated[str, Field(min_length=1, max_length=faq.MAX_KEYWORD)]
+Question = Annotated[str, Field(min_length=1, max_length=defaults.FAQ_MAX_QUESTION)]
+Answer = Annotated[str, Field(min_length=1, max_length=defaults.FAQ_MAX_ANSWER)]
+Keyword = Annotated[str, Field(min_length=1, max_length=defaults.FAQ_MAX_KEYWORD)]
 
 
 class FaqIn(BaseModel):
@@ -56,7 +57,7 @@ class FaqIn(BaseModel):
 
     question: dict[Language, Question] = Field(min_length=1)
     answer: dict[Language, Answer] = Field(min_length=1)
-    keywords: list[Keyword] = Field(default_factory=list, max_length=faq.MAX_KEYWORDS)
+    keywords: list[Keyword] = Field(default_factory=list, max_length=defaults.FAQ_MAX_KEYWORDS)
 
 
 class FaqOut(BaseModel):

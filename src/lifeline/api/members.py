@@ -9,18 +9,18 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 
-from lifeline import members
 from lifeline.api.deps import MemberStoreDep, RequireAdmin, TenantDep
 from lifeline.api.errors import responses
-from lifeline.schemas import Consent, MemberIn, MemberOut, MemberPatch
-from lifeline.store.members import Member
+from lifeline.api.schemas import MemberOut
+from lifeline.members import Member, imports, intake
+from lifeline.members.schemas import Consent, MemberIn, MemberPatch
 
 router = APIRouter(prefix="/v1/members", tags=["members"], dependencies=[RequireAdmin])
 
 IMPORT_PATH = f"{router.prefix}/import"
 """Where the larger body cap (``api.import_max_body_bytes``) applies."""
 
-IMPORT_MEDIA_TYPES: dict[str, members.ImportFormat] = {
+IMPORT_MEDIA_TYPES: dict[str, imports.ImportFormat] = {
     "application/x-ndjson": "jsonl",
     "application/jsonl": "jsonl",
     "application/json-lines": "jsonl",
@@ -51,7 +51,7 @@ class ImportReportOut(BaseModel):
     errors_truncated: bool
 
 
-async def import_body(request: Request) -> tuple[members.ImportFormat, bytes]:
+async def import_body(request: Request) -> tuple[imports.ImportFormat, bytes]:
     """The import's format (from Content-Type) and its whole body.
 
     Async so the body is read on the event loop; the sync route then works in a thread.
@@ -67,7 +67,7 @@ async def import_body(request: Request) -> tuple[members.ImportFormat, bytes]:
     return fmt, await request.body()
 
 
-ImportBody = Annotated[tuple[members.ImportFormat, bytes], Depends(import_body)]
+ImportBody = Annotated[tuple[imports.ImportFormat, bytes], Depends(import_body)]
 
 
 @router.post(
@@ -78,7 +78,7 @@ ImportBody = Annotated[tuple[members.ImportFormat, bytes], Depends(import_body)]
 )
 def create_member(body: MemberIn, tenant: TenantDep, store: MemberStoreDep) -> MemberOut:
     """Store a new member; 409 if its email, phone or chat id belongs to another member."""
-    return present(members.create(store=store, tenant=tenant, body=body))
+    return present(intake.create(store=store, tenant=tenant, body=body))
 
 
 @router.post(
@@ -89,7 +89,7 @@ def create_member(body: MemberIn, tenant: TenantDep, store: MemberStoreDep) -> M
         "requestBody": {
             "required": True,
             "description": "One member per line (as for POST /v1/members), or CSV with the "
-            "columns " + ", ".join(members.CSV_COLUMNS) + " (topics separated by | or ;).",
+            "columns " + ", ".join(imports.CSV_COLUMNS) + " (topics separated by | or ;).",
             "content": {media: {"schema": {"type": "string"}} for media in IMPORT_MEDIA_TYPES},
         }
     },
@@ -100,7 +100,7 @@ def import_members(upload: ImportBody, tenant: TenantDep, store: MemberStoreDep)
     At most 100,000 rows per call; more is refused with 422 and nothing is written.
     """
     fmt, body = upload
-    report = members.import_members(store=store, tenant=tenant, body=body, fmt=fmt)
+    report = imports.import_members(store=store, tenant=tenant, body=body, fmt=fmt)
     return ImportReportOut.model_validate(report)
 
 
@@ -119,7 +119,7 @@ def patch_member(
     member_id: int, body: MemberPatch, tenant: TenantDep, store: MemberStoreDep
 ) -> MemberOut:
     """Change the fields present in the body; an explicit null removes that contact."""
-    return present(members.update(store=store, tenant=tenant, member_id=member_id, patch=body))
+    return present(intake.update(store=store, tenant=tenant, member_id=member_id, patch=body))
 
 
 @router.delete(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Literal, cast
 
 import redis
@@ -10,7 +9,7 @@ from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel
 from rq import Queue
 
-from lifeline import fanout, notices, templates
+from lifeline import delivery, messages
 from lifeline.api.deps import (
     NoticeStoreDep,
     PlanQueueDep,
@@ -20,22 +19,20 @@ from lifeline.api.deps import (
     TenantDep,
 )
 from lifeline.api.errors import responses
-from lifeline.config import TenantConfig
-from lifeline.notices import Notice
-from lifeline.schemas import (
-    ChannelKind,
+from lifeline.api.schemas import (
     ChannelProgressOut,
     FailureOut,
     FailurePage,
     FollowUpOut,
     NoticeAccepted,
-    NoticeIn,
     NoticeOut,
-    ResolveIn,
-    UpdateIn,
 )
-from lifeline.store import deliveries
-from lifeline.store.notices import NoticeStore
+from lifeline.config import TenantConfig
+from lifeline.core import defaults
+from lifeline.core.vocabulary import CHANNEL_KINDS, ChannelKind, Stage
+from lifeline.delivery import records
+from lifeline.notices import Notice, NoticeStore
+from lifeline.notices.schemas import NoticeIn, ResolveIn, UpdateIn
 
 router = APIRouter(prefix="/v1/notices", tags=["notices"])
 
@@ -50,6 +47,9 @@ IdempotencyKey = Annotated[
         "is refused with 409.",
     ),
 ]
+
+CURSOR_PATTERN = rf"^({'|'.join(CHANNEL_KINDS)}):\d+$"
+"""``<channel>:<offset>`` of a failures page."""
 
 Preview = dict[str, dict[str, dict[str, str | int]]]
 """Channel kind → language → what would be sent (text, subject, html, segments, …)."""
@@ -89,7 +89,7 @@ def post_notice(
     is known to be something else (409 rather than Stripe's 400/IETF's 422, because it is
     stored state the request contradicts, not its own shape).
     """
-    notice, created = fanout.publish(
+    notice, created = delivery.publish(
         tenant=tenant,
         body=body,
         store=store,
@@ -110,7 +110,9 @@ def list_notices(
     tenant: TenantDep,
     client: RedisDep,
     store: NoticeStoreDep,
-    limit: Annotated[int, Query(ge=1, le=200, description="How many notices at most.")] = 50,
+    limit: Annotated[
+        int, Query(ge=1, le=200, description="How many notices at most.")
+    ] = defaults.NOTICE_LIST_LIMIT,
 ) -> NoticeList:
     """The tenant's newest notices, active ones first, each with progress per channel."""
     found = store.list(tenant.id, limit=limit)
@@ -128,9 +130,8 @@ def preview_notice(body: NoticeIn, tenant: TenantDep) -> Preview:
 
     Runs the same checks as posting (topics, channels, services, SMS length).
     """
-    doc = notices.prepare(tenant, body)
-    draft = notices.from_document(0, tenant.id, doc, created_at=datetime.now(UTC))
-    return templates.preview(tenant, draft, doc["channels"])
+    doc = delivery.checked_document(tenant, body)
+    return messages.preview(tenant, delivery.draft(tenant, doc), doc["channels"])
 
 
 @router.get(
@@ -196,7 +197,7 @@ def post_resolve(
 
 def _follow_up(
     notice_id: int,
-    stage: Literal["update", "resolve"],
+    stage: Stage,
     body: UpdateIn | ResolveIn,
     response: Response,
     tenant: TenantConfig,
@@ -204,7 +205,7 @@ def _follow_up(
     plan_queue: Queue,
     idempotency_key: str | None,
 ) -> NoticeAccepted:
-    notice, created = fanout.follow_up(
+    notice, created = delivery.follow_up(
         tenant=tenant,
         parent_id=notice_id,
         stage=stage,
@@ -229,7 +230,7 @@ def list_failures(
     client: RedisDep,
     store: NoticeStoreDep,
     channel: Annotated[ChannelKind | None, Query(description="Only this channel.")] = None,
-    cursor: Annotated[str | None, Query(pattern=r"^(telegram|email|sms):\d+$")] = None,
+    cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> FailurePage:
     """Failed recipients with the provider's reason, in the order they failed.
@@ -248,7 +249,7 @@ def list_failures(
     for index, kind in enumerate(kinds):
         start = offset if index == 0 else 0
         room = limit - len(page)
-        rows = deliveries.failed_recipients(client, tenant.id, notice_id, kind, start, room + 1)
+        rows = records.failed_recipients(client, tenant.id, notice_id, kind, start, room + 1)
         page += [FailureOut(member_id=m, channel=kind, reason=r) for m, r in rows[:room]]
         if len(rows) > room:
             return FailurePage(failures=page, next_cursor=f"{kind}:{start + room}")
@@ -300,7 +301,7 @@ def _present_followup(client: redis.Redis, store: NoticeStore, notice: Notice) -
 def _progress(
     client: redis.Redis, notice: Notice, *, planned: bool
 ) -> dict[str, ChannelProgressOut]:
-    counters = deliveries.progress(client, notice.tenant_id, notice.id, notice.channels)
+    counters = records.progress(client, notice.tenant_id, notice.id, notice.channels)
     return {
         kind: ChannelProgressOut(
             total=c.total,
@@ -313,7 +314,7 @@ def _progress(
             eta_seconds=c.eta_seconds if planned else None,
             # Only read when there are failures: most channels of most notices have none.
             failure_reasons=(
-                deliveries.failure_reasons(client, notice.tenant_id, notice.id, kind)
+                records.failure_reasons(client, notice.tenant_id, notice.id, kind)
                 if c.failed
                 else {}
             ),

@@ -25,9 +25,8 @@ from starlette.exceptions import HTTPException
 from telegram import Update
 
 from lifeline.api.errors import responses
-from lifeline.bot.application import WebhookBots
-from lifeline.bot.guard import well_formed
-from lifeline.errors import NotFound, PermissionDenied
+from lifeline.bot import WebhookBots, well_formed
+from lifeline.core.errors import NotFound, PermissionDenied
 
 log = logging.getLogger(__name__)
 

@@ -9,4 +9,13 @@ faq_staff.py    /faq_set /faq_del /faq_list in the staff group
 guard.py        malformed updates, unknown input, blocked chats, the error handler
 context.py      BotDeps (tenant, stores) and Talk (chat, member, language)
 state.py        conversation state in Redis     i18n.py   gettext catalogues
+
+The API and the CLI use the bot only through this package's face (``lifeline.bot``).
 """
+
+from lifeline.bot.application import WebhookBots
+from lifeline.bot.guard import well_formed
+from lifeline.bot.polling import poll, set_webhooks
+from lifeline.bot.polling import run as run_polling
+
+__all__ = ["WebhookBots", "poll", "run_polling", "set_webhooks", "well_formed"]

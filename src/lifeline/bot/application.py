@@ -41,9 +41,9 @@ from lifeline.bot import callbacks, faq_staff, guard, member, support
 from lifeline.bot.context import DEPS_KEY, BotDeps
 from lifeline.bot.i18n import gettext_for
 from lifeline.bot.keyboards import MEMBER_COMMANDS, STAFF_COMMANDS
-from lifeline.channels.telegram import TelegramConfig
+from lifeline.channels import TelegramConfig
 from lifeline.config import Settings, TenantConfig
-from lifeline.defaults import LANGUAGES
+from lifeline.core.vocabulary import LANGUAGES
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +126,8 @@ async def publish_commands(app: BotApplication, bot: BotDeps) -> None:
     logged, not raised.
     """
     menus: list[tuple[str | None, BotCommandScope | None, list[BotCommand]]] = []
-    for language in (None, *LANGUAGES):
+    languages: tuple[str | None, ...] = (None, *LANGUAGES)
+    for language in languages:
         _ = gettext_for(language or bot.tenant.default_language)
         menus.append((language, None, [BotCommand(n, _(text)) for n, text in MEMBER_COMMANDS]))
     if bot.telegram.support_chat_id is not None:

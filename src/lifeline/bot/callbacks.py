@@ -14,8 +14,8 @@ from lifeline.bot import keyboards
 from lifeline.bot.context import Context, Talk, send, talk
 from lifeline.bot.i18n import gettext_for
 from lifeline.bot.member import format_answer
-from lifeline.defaults import LANGUAGES
-from lifeline.errors import NotFound
+from lifeline.core.errors import NotFound
+from lifeline.core.vocabulary import LANGUAGES
 
 
 async def on_button(update: Update, context: Context) -> None:

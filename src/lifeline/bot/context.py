@@ -21,16 +21,14 @@ from telegram.ext import ContextTypes
 
 from lifeline.bot.i18n import Translate, gettext_for, ngettext_for, pick_language
 from lifeline.bot.state import ChatState
-from lifeline.channels.telegram import TelegramConfig, split_html
+from lifeline.channels import TelegramConfig
+from lifeline.channels.html import MAX_MESSAGE_UNITS, split_html
 from lifeline.config import TenantConfig
-from lifeline.store.faq import FaqStore
-from lifeline.store.members import Member, MemberStore
-from lifeline.store.notices import NoticeStore
+from lifeline.faq import FaqStore
+from lifeline.members import Member, MemberStore
+from lifeline.notices import NoticeStore
 
 Context = ContextTypes.DEFAULT_TYPE
-
-MAX_TEXT = 4096
-"""Telegram's limit of one message, in UTF-16 units."""
 
 DEPS_KEY = "lifeline"
 """Key of ``BotDeps`` in ``application.bot_data``."""
@@ -123,7 +121,7 @@ async def send(
     bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> list[Message]:
     """Send HTML to a chat in as many parts as Telegram's limit needs; the keyboard goes last."""
-    parts = split_html(text, MAX_TEXT)
+    parts = split_html(text, MAX_MESSAGE_UNITS)
     sent = []
     for index, part in enumerate(parts):
         last = index == len(parts) - 1

@@ -19,8 +19,9 @@ from telegram import Update
 from lifeline import faq
 from lifeline.bot.context import BotDeps, Context, deps, reply
 from lifeline.bot.i18n import Translate, gettext_for
-from lifeline.defaults import LANGUAGES
-from lifeline.errors import InvalidInput
+from lifeline.core import defaults
+from lifeline.core.errors import InvalidInput
+from lifeline.core.vocabulary import LANGUAGES
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,14 +105,14 @@ def _problem(exc: InvalidInput, _: Translate) -> str:
         return _("Not saved: a key has up to 40 characters a-z, 0-9, _ and -.")
     if field == "question":
         return _("Not saved: a question has at most {limit} characters.").format(
-            limit=faq.MAX_QUESTION
+            limit=defaults.FAQ_MAX_QUESTION
         )
     if field == "answer":
         return _("Not saved: an answer has at most {limit} characters.").format(
-            limit=faq.MAX_ANSWER
+            limit=defaults.FAQ_MAX_ANSWER
         )
     return _("Not saved: at most {count} keywords of at most {limit} characters each.").format(
-        count=faq.MAX_KEYWORDS, limit=faq.MAX_KEYWORD
+        count=defaults.FAQ_MAX_KEYWORDS, limit=defaults.FAQ_MAX_KEYWORD
     )
 
 

@@ -25,8 +25,8 @@ from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from lifeline.defaults import LANGUAGES
-from lifeline.templates import locales_dir
+from lifeline.core.locales import locales_dir
+from lifeline.core.vocabulary import LANGUAGES
 
 DOMAIN = "lifeline"
 """gettext domain: the catalogue files are named ``lifeline.po`` / ``lifeline.mo``."""

@@ -17,7 +17,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from lifeline.bot.i18n import N_, Translate, language_name
 from lifeline.config import TenantConfig
-from lifeline.defaults import LANGUAGES
+from lifeline.core.defaults import BOT_BUTTON_TEXT, BOT_FAQ_BUTTONS
+from lifeline.core.vocabulary import LANGUAGES
 from lifeline.faq import FaqEntry
 
 MEMBER_COMMANDS: tuple[tuple[str, str], ...] = (
@@ -46,12 +47,6 @@ TOPIC_LABELS: dict[str, str] = {
     "maintenance": N_("Planned maintenance"),
 }
 """Names of common topics; a topic not listed is shown by its id."""
-
-FAQ_BUTTONS = 40
-"""FAQ questions offered as buttons; beyond, members search with /faq WORDS."""
-
-BUTTON_TEXT = 60
-"""Characters of a button label (Telegram cuts long ones anyway, less readably)."""
 
 
 def parse(data: object) -> tuple[str, str] | None:
@@ -99,9 +94,10 @@ def topics_keyboard(
 def faq_keyboard(entries: Sequence[FaqEntry], language: str, default: str) -> InlineKeyboardMarkup:
     """One button per FAQ entry, labelled with its question."""
     rows = []
-    for entry in entries[:FAQ_BUTTONS]:
+    for entry in entries[:BOT_FAQ_BUTTONS]:
         question = entry.question[entry.language_for(language, default)]
-        label = question if len(question) <= BUTTON_TEXT else question[: BUTTON_TEXT - 1] + "…"
+        short = len(question) <= BOT_BUTTON_TEXT
+        label = question if short else question[: BOT_BUTTON_TEXT - 1] + "…"
         rows.append([InlineKeyboardButton(label, callback_data=f"faq:{entry.key}")])
     return InlineKeyboardMarkup(rows)
 

@@ -9,14 +9,12 @@ from datetime import UTC, datetime
 
 from telegram import Update
 
-from lifeline import faq, templates
+from lifeline import faq, messages
 from lifeline.bot import keyboards
 from lifeline.bot.context import BotDeps, Context, Talk, reply, talk
-from lifeline.errors import Conflict
-from lifeline.store.members import Member, MemberData
-
-STATUS_MAX_NOTICES = 5
-"""Active notices /status shows; an outage rarely has more, and older ones are updates."""
+from lifeline.core.defaults import BOT_STATUS_MAX_NOTICES
+from lifeline.core.errors import Conflict
+from lifeline.members import Member, MemberData
 
 CONSENT_SOURCE = "telegram /start"
 """Recorded as the consent source of members who subscribe in the bot."""
@@ -125,8 +123,8 @@ async def status(update: Update, context: Context) -> None:
         "There is {count} current notice:", "There are {count} current notices:", count
     )
     await reply(update, header.format(count=count))
-    for notice in active[:STATUS_MAX_NOTICES]:
-        message = templates.render(bot.tenant, notice, "telegram", chat.language)
+    for notice in active[:BOT_STATUS_MAX_NOTICES]:
+        message = messages.render(bot.tenant, notice, "telegram", chat.language)
         await reply(update, message.text)
 
 

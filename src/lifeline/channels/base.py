@@ -3,7 +3,7 @@
 A provider is one small file in this package: a pydantic config model (validated when the
 config file is loaded, so a bad config fails at start, not at the first send) and a
 ``Channel`` subclass that sends one rendered message to one recipient and says what happened.
-Batching, concurrency, retries and bookkeeping live in ``lifeline.fanout``, not here.
+Batching, concurrency, retries and bookkeeping live in ``lifeline.delivery``, not here.
 
 Outcomes are values, never exceptions:
 
@@ -18,11 +18,12 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass
 from types import TracebackType
-from typing import ClassVar, Literal, Self
+from typing import ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Kind = Literal["telegram", "email", "sms"]
+from lifeline.core import defaults
+from lifeline.core.vocabulary import ChannelKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,11 +82,13 @@ class ProviderConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    rate_per_second: float = Field(default=10.0, gt=0, le=10_000)
+    rate_per_second: float = Field(
+        default=defaults.PROVIDER_RATE_PER_SECOND, gt=0, le=defaults.MAX_RATE_PER_SECOND
+    )
     """Messages per second this tenant may send on this channel, across all workers."""
 
     @abc.abstractmethod
-    def create(self, *, kind: Kind, tenant_id: str) -> Channel:
+    def create(self, *, kind: ChannelKind, tenant_id: str) -> Channel:
         """Build the channel object that sends with these settings."""
 
 
@@ -104,7 +107,7 @@ class Channel(abc.ABC):
     max_text: ClassVar[int | None] = None
     """Longest text one provider message may carry; longer texts are split or refused."""
 
-    def __init__(self, *, kind: Kind, tenant_id: str) -> None:
+    def __init__(self, *, kind: ChannelKind, tenant_id: str) -> None:
         self.kind = kind
         self.tenant_id = tenant_id
 

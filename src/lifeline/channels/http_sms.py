@@ -24,19 +24,20 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import AfterValidator, ConfigDict, Field, SecretStr, field_validator
 
-from lifeline import smstext
-from lifeline.channels import wire
+from lifeline.channels import smstext, wire
 from lifeline.channels.base import (
     Channel,
     Delivered,
     Failed,
-    Kind,
     Message,
     Outcome,
     ProviderConfig,
     Recipient,
     RetryLater,
 )
+from lifeline.core import defaults
+from lifeline.core.masking import mask_phone
+from lifeline.core.vocabulary import ChannelKind
 
 _SENDER = re.compile(r"^(\+[1-9]\d{6,14}|\d{3,8}|[A-Za-z0-9 .&-]{1,11})$")
 
@@ -60,11 +61,6 @@ HttpUrl = Annotated[str, AfterValidator(http_url)]
 """A URL string kept as written (no trailing slash added), checked to be http(s)."""
 
 
-def mask_phone(number: str) -> str:
-    """``+4915112345678`` → ``+49151****78``: enough to tell numbers apart, not to dial."""
-    return number[:6] + "****" + number[-2:] if len(number) > 8 else "****"
-
-
 class SmsProviderConfig(ProviderConfig):
     """Settings every SMS provider has: a sender id and a cap on message parts."""
 
@@ -72,7 +68,7 @@ class SmsProviderConfig(ProviderConfig):
 
     sender: str
     """E.164 number, short code, or alphanumeric sender id of at most 11 characters."""
-    max_segments: int = Field(default=3, ge=1, le=10)
+    max_segments: int = Field(default=defaults.SMS_MAX_SEGMENTS, ge=1, le=10)
     """Longest text, in SMS parts, this tenant is willing to pay for per recipient."""
 
     @field_validator("sender")
@@ -85,12 +81,16 @@ class SmsChannel(Channel):
     """Shared by HTTP SMS providers: client lifecycle, segment cap, HTTP error mapping."""
 
     paces_at_wire = True
-    max_connections: ClassVar[int] = 16
-    timeout: ClassVar[float] = 10.0
-    """Seconds to wait for the gateway to accept one message."""
+    max_connections: ClassVar[int] = defaults.SMS_CONNECTIONS
+    timeout: ClassVar[float] = defaults.SMS_TIMEOUT_SECONDS
 
     def __init__(
-        self, config: SmsProviderConfig, *, kind: Kind, tenant_id: str, timeout: float | None = None
+        self,
+        config: SmsProviderConfig,
+        *,
+        kind: ChannelKind,
+        tenant_id: str,
+        timeout: float | None = None,
     ) -> None:
         super().__init__(kind=kind, tenant_id=tenant_id)
         self.config = config
@@ -108,7 +108,11 @@ class SmsChannel(Channel):
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
             # Waiting for a free connection is normal under load, so the pool wait is longer.
-            timeout = httpx.Timeout(self._timeout, connect=min(5.0, self._timeout), pool=60.0)
+            timeout = httpx.Timeout(
+                self._timeout,
+                connect=min(defaults.HTTP_CONNECT_TIMEOUT_SECONDS, self._timeout),
+                pool=defaults.HTTP_POOL_TIMEOUT_SECONDS,
+            )
             self._client = httpx.AsyncClient(
                 transport=wire.paced_transport(self.max_connections), timeout=timeout
             )
@@ -200,7 +204,7 @@ class HttpSmsConfig(SmsProviderConfig):
     url: HttpUrl
     token: SecretStr
 
-    def create(self, *, kind: Kind, tenant_id: str) -> Channel:
+    def create(self, *, kind: ChannelKind, tenant_id: str) -> Channel:
         return HttpSmsChannel(self, kind=kind, tenant_id=tenant_id)
 
 

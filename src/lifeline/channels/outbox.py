@@ -12,17 +12,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from lifeline import defaults
 from lifeline.channels.base import (
     Channel,
     Delivered,
     Failed,
-    Kind,
     Message,
     Outcome,
     ProviderConfig,
     Recipient,
 )
+from lifeline.core import defaults
+from lifeline.core.vocabulary import ChannelKind
 
 
 class OutboxConfig(ProviderConfig):
@@ -30,9 +30,9 @@ class OutboxConfig(ProviderConfig):
 
     provider: Literal["outbox"] = "outbox"
     path: Path = Path(defaults.OUTBOX_DIR)
-    rate_per_second: float = 1_000.0
+    rate_per_second: float = defaults.OUTBOX_RATE_PER_SECOND
 
-    def create(self, *, kind: Kind, tenant_id: str) -> Channel:
+    def create(self, *, kind: ChannelKind, tenant_id: str) -> Channel:
         return OutboxChannel(self, kind=kind, tenant_id=tenant_id)
 
 
@@ -41,7 +41,7 @@ class OutboxChannel(Channel):
 
     provider = "outbox"
 
-    def __init__(self, config: OutboxConfig, *, kind: Kind, tenant_id: str) -> None:
+    def __init__(self, config: OutboxConfig, *, kind: ChannelKind, tenant_id: str) -> None:
         super().__init__(kind=kind, tenant_id=tenant_id)
         self.file = config.path / tenant_id / f"{kind}.jsonl"
         self._fd: int | None = None

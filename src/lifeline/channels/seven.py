@@ -21,13 +21,14 @@ from lifeline.channels.base import (
     Channel,
     Delivered,
     Failed,
-    Kind,
     Message,
     Outcome,
     Recipient,
     RetryLater,
 )
-from lifeline.channels.http_sms import HttpUrl, SmsChannel, SmsProviderConfig, json_body, mask_phone
+from lifeline.channels.http_sms import HttpUrl, SmsChannel, SmsProviderConfig, json_body
+from lifeline.core.masking import mask_phone
+from lifeline.core.vocabulary import ChannelKind
 
 SENT = "100"
 RELOAD_LOCK = "402"
@@ -59,7 +60,7 @@ class SevenConfig(SmsProviderConfig):
     api_base: HttpUrl = "https://gateway.seven.io"
     """Where the API lives; tests point it at a local stand-in."""
 
-    def create(self, *, kind: Kind, tenant_id: str) -> Channel:
+    def create(self, *, kind: ChannelKind, tenant_id: str) -> Channel:
         return SevenChannel(self, kind=kind, tenant_id=tenant_id)
 
 

@@ -26,19 +26,20 @@ import aiosmtplib
 from email_validator import EmailNotValidError, validate_email
 from pydantic import ConfigDict, Field, SecretStr, field_validator
 
-from lifeline import defaults
 from lifeline.channels import wire
 from lifeline.channels.base import (
     Channel,
     Delivered,
     Failed,
-    Kind,
     Message,
     Outcome,
     ProviderConfig,
     Recipient,
     RetryLater,
 )
+from lifeline.core import defaults
+from lifeline.core.masking import mask_email
+from lifeline.core.vocabulary import ChannelKind
 
 _MAILBOX_GONE = re.compile(r"\b5\.1\.(1|10|6)\b")
 """Enhanced status codes that mean the address does not exist (any more)."""
@@ -52,7 +53,9 @@ class SmtpConfig(ProviderConfig):
     provider: Literal["smtp"] = "smtp"
     smtp_url: SecretStr
     from_: str = Field(alias="from")
-    rate_per_second: float = Field(default=50.0, gt=0, le=10_000)
+    rate_per_second: float = Field(
+        default=defaults.EMAIL_RATE_PER_SECOND, gt=0, le=defaults.MAX_RATE_PER_SECOND
+    )
 
     @field_validator("smtp_url")
     @classmethod
@@ -100,7 +103,7 @@ class SmtpConfig(ProviderConfig):
         """The bare address of ``from`` (the envelope sender)."""
         return getaddresses([self.from_])[0][1]
 
-    def create(self, *, kind: Kind, tenant_id: str) -> Channel:
+    def create(self, *, kind: ChannelKind, tenant_id: str) -> Channel:
         return SmtpChannel(self, kind=kind, tenant_id=tenant_id)
 
 
@@ -109,17 +112,14 @@ class SmtpChannel(Channel):
 
     provider = "smtp"
     paces_at_wire = True
-    connections: ClassVar[int] = defaults.BATCH_CONCURRENCY
-    """Connections per batch; each carries many messages, one at a time. As many as a
-    batch has sends in flight: a send waiting for a connection is time lost."""
-    timeout: ClassVar[float] = 30.0
-    """Seconds to wait for the relay to answer one command."""
+    connections: ClassVar[int] = defaults.SMTP_CONNECTIONS
+    timeout: ClassVar[float] = defaults.SMTP_TIMEOUT_SECONDS
 
     def __init__(
         self,
         config: SmtpConfig,
         *,
-        kind: Kind,
+        kind: ChannelKind,
         tenant_id: str,
         connections: int | None = None,
         timeout: float | None = None,
@@ -265,9 +265,3 @@ def outcome_of(exc: Exception, address: str, server: str) -> Outcome:
     if isinstance(exc, ValueError):
         return Failed(f"not an address SMTP can send to: {mask_email(address)}")
     return RetryLater(f"SMTP error with relay {server}: {exc}")
-
-
-def mask_email(address: str) -> str:
-    """``erika.mustermann@example.org`` → ``er***@example.org``."""
-    local, at, domain = address.rpartition("@")
-    return f"{local[:2]}***@{domain}" if at else "***"

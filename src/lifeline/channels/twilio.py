@@ -20,7 +20,6 @@ from lifeline.channels.base import (
     Channel,
     Delivered,
     Failed,
-    Kind,
     Message,
     Outcome,
     Recipient,
@@ -33,6 +32,7 @@ from lifeline.channels.http_sms import (
     check_sender,
     json_body,
 )
+from lifeline.core.vocabulary import ChannelKind
 
 _MESSAGING_SERVICE = re.compile(r"^MG[0-9a-fA-F]{32}$")
 
@@ -59,7 +59,7 @@ class TwilioConfig(SmsProviderConfig):
             return value
         return check_sender(value)
 
-    def create(self, *, kind: Kind, tenant_id: str) -> Channel:
+    def create(self, *, kind: ChannelKind, tenant_id: str) -> Channel:
         return TwilioChannel(self, kind=kind, tenant_id=tenant_id)
 
 

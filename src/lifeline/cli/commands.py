@@ -1,0 +1,281 @@
+"""The ``lifeline`` command: dev, api, worker, bot, notice, keys.
+
+Commands are thin: they load the settings, call the module that owns the work, and turn
+Lifeline's own errors into one line on stderr and exit status 2 (never a traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from lifeline.config import Settings, load_settings
+from lifeline.core.errors import LifelineError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+app = typer.Typer(
+    help="Lifeline: tell an insurer's members what is broken when its own IT is down.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+notice_app = typer.Typer(
+    help="Post and follow outage notices through the API.", no_args_is_help=True
+)
+keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+bot_app = typer.Typer(
+    help="The member bot: polls for every tenant unless a subcommand is given.",
+    invoke_without_command=True,
+)
+app.add_typer(notice_app, name="notice")
+app.add_typer(keys_app, name="keys")
+app.add_typer(bot_app, name="bot")
+
+err = Console(stderr=True)
+
+ApiUrl = Annotated[
+    str, typer.Option("--api", envvar="LIFELINE_API_URL", help="Base URL of the Lifeline API.")
+]
+ApiKeyOpt = Annotated[
+    str, typer.Option("--key", envvar="LIFELINE_API_KEY", help="API key (role publisher).")
+]
+
+
+def friendly(func: Callable[P, R]) -> Callable[P, R]:
+    """Print Lifeline's errors as one line and exit 2 instead of showing a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except LifelineError as exc:
+            # The message may hold [brackets] (patterns, key paths): never read it as markup.
+            err.print("[bold red]error:[/]", end=" ", highlight=False)
+            err.print(str(exc), highlight=False, markup=False)
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # One line per provider request would drown the worker's own log.
+    logging.getLogger("httpx").setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+@app.command()
+@friendly
+def dev(
+    host: Annotated[str, typer.Option(help="Interface of the API.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the API (a free one if taken).")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=16, help="Worker processes.")] = 1,
+    once: Annotated[
+        bool, typer.Option("--once", help="Exit after the sample notice is delivered.")
+    ] = False,
+    state_dir: Annotated[Path, typer.Option(help="Where dev keeps Redis data and config.")] = Path(
+        ".lifeline-dev"
+    ),
+) -> None:
+    """Run everything locally: Redis, API, worker, outbox channels, a demo tenant."""
+    from lifeline.cli import dev as devmode
+
+    devmode.run(host=host, port=port, workers=workers, once=once, state_dir=state_dir)
+
+
+@app.command()
+@friendly
+def api(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes.")] = 1,
+) -> None:
+    """Serve the admin API (and Telegram webhooks)."""
+    import uvicorn
+
+    _settings()  # fail here, with a clear message, not inside uvicorn
+    uvicorn.run(
+        "lifeline.api:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+@app.command()
+@friendly
+def worker(
+    burst: Annotated[bool, typer.Option("--burst", help="Exit when the queues are empty.")] = False,
+    name: Annotated[str | None, typer.Option(help="Worker name (unique).")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Run one worker; start any number of them, on any host, against the same Redis."""
+    from lifeline.delivery import worker as worker_mod
+
+    _logging(verbose)
+    worker_mod.run(_settings(), burst=burst, name=name)
+
+
+@bot_app.callback(invoke_without_command=True)
+@friendly
+def bot(
+    ctx: typer.Context,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Run every tenant's Telegram bot in polling mode, in this one process, until Ctrl-C."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from lifeline.bot import run_polling
+
+    _logging(verbose)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per getUpdates otherwise
+    run_polling(_settings())
+
+
+@bot_app.command("set-webhook")
+@friendly
+def bot_set_webhook(
+    url: Annotated[
+        str, typer.Argument(help="Public base URL of the API, e.g. https://ll.example.org")
+    ],
+) -> None:
+    """Make Telegram send each tenant's updates to URL/telegram/<tenant>/webhook."""
+    import asyncio
+
+    from lifeline.bot import set_webhooks
+
+    if not url.startswith("https://") and not url.startswith("http://"):
+        raise LifelineError(f"URL: {url!r} is not an http(s) URL (Telegram requires https)")
+    for line in asyncio.run(set_webhooks(_settings(), url)):
+        print(line)
+
+
+@notice_app.command("send")
+@friendly
+def notice_send(
+    file: Annotated[Path, typer.Argument(help="Notice JSON (see DESIGN.md).", exists=False)],
+    api_url: ApiUrl = "http://127.0.0.1:8000",
+    key: ApiKeyOpt = "",
+    idempotency_key: Annotated[
+        str | None, typer.Option(help="Makes re-running this command safe.")
+    ] = None,
+    wait: Annotated[bool, typer.Option(help="Show progress until delivered.")] = True,
+) -> None:
+    """Post a notice and show a live progress bar per channel until it is delivered."""
+    from lifeline.cli.admin_client import AdminClient
+    from lifeline.cli.watch import summary, watch
+
+    body = _read_json(file)
+    client = AdminClient(api_url, _need_key(key))
+    try:
+        notice_id = client.post_notice(body, idempotency_key=idempotency_key)
+        err.print(f"notice {notice_id} accepted")
+        if wait:
+            state = watch(client, notice_id, console=err)
+            err.print(summary(state), highlight=False)
+    finally:
+        client.close()
+    print(notice_id)
+
+
+@notice_app.command("watch")
+@friendly
+def notice_watch(
+    notice_id: Annotated[int, typer.Argument(help="Notice id.")],
+    api_url: ApiUrl = "http://127.0.0.1:8000",
+    key: ApiKeyOpt = "",
+) -> None:
+    """Show live progress of a notice until it is delivered."""
+    from lifeline.cli.admin_client import AdminClient
+    from lifeline.cli.watch import summary, watch
+
+    client = AdminClient(api_url, _need_key(key))
+    try:
+        err.print(summary(watch(client, notice_id, console=err)), highlight=False)
+    finally:
+        client.close()
+
+
+@keys_app.command("create")
+@friendly
+def keys_create(
+    tenant: Annotated[str, typer.Option(help="Tenant id the key belongs to.")],
+    role: Annotated[
+        list[str], typer.Option(help="publisher, support or admin; repeat for several.")
+    ],
+    name: Annotated[str, typer.Option(help="Who or what uses the key.")] = "",
+) -> None:
+    """Create an API key; it is printed once, alone on the last line."""
+    from lifeline.access import apikeys
+    from lifeline.core.vocabulary import ROLES
+    from lifeline.db import connect
+
+    settings = _settings()
+    if settings.tenant(tenant) is None:
+        known = ", ".join(t.id for t in settings.tenants) or "none"
+        raise LifelineError(f"--tenant: {tenant!r} is not in the config (configured: {known})")
+    bad = [r for r in role if r not in ROLES]
+    if bad:
+        raise LifelineError(f"--role: {bad[0]!r} is not one of {', '.join(ROLES)}")
+    key = apikeys.create(connect(settings.redis.url), tenant, set(role), name=name)
+    err.print(f"API key for tenant {tenant} with roles {', '.join(sorted(role))}:")
+    print(key)
+
+
+@app.command("check-config")
+@friendly
+def check_config() -> None:
+    """Validate the config file and print what it configures."""
+    settings = _settings()
+    for tenant in settings.tenants:
+        channels = ", ".join(
+            f"{kind}={cfg.model_dump()['provider']}"
+            for kind, cfg in tenant.channels.configured().items()
+        )
+        print(f"{tenant.id}: {tenant.name} ({channels or 'no channels'})")
+
+
+def _need_key(key: str) -> str:
+    if not key:
+        raise LifelineError("--key: no API key (pass --key or set LIFELINE_API_KEY)")
+    return key
+
+
+def _read_json(file: Path) -> dict[str, Any]:
+    try:
+        text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LifelineError(f"{file}: cannot read: {exc.strerror}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LifelineError(f"{file}: line {exc.lineno}: not valid JSON: {exc.msg}") from None
+    if not isinstance(data, dict):
+        raise LifelineError(f"{file}: a notice must be a JSON object")
+    return data
+
+
+def main() -> None:
+    """Entry point of the ``lifeline`` script."""
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    app()

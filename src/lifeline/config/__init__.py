@@ -1,0 +1,27 @@
+"""The configuration file: TOML, ``${NAME}`` taken from the environment, validated by pydantic.
+
+models.py   the shape: [redis], [api], [worker], [[tenants]] with their channels
+loading.py  ``load_settings()``: read, substitute, validate; errors name the key
+"""
+
+from lifeline.config.loading import Environment, load_settings, settings_from_dict
+from lifeline.config.models import (
+    ApiConfig,
+    RedisConfig,
+    Settings,
+    TenantChannels,
+    TenantConfig,
+    WorkerConfig,
+)
+
+__all__ = [
+    "ApiConfig",
+    "Environment",
+    "RedisConfig",
+    "Settings",
+    "TenantChannels",
+    "TenantConfig",
+    "WorkerConfig",
+    "load_settings",
+    "settings_from_dict",
+]

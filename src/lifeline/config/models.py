@@ -1,0 +1,105 @@
+"""The configuration's shape: sections and tenants, validated by pydantic.
+
+Providers' own settings are their models in ``lifeline.channels``; a tenant names one
+provider per channel kind.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from lifeline.channels import EmailProvider, ProviderConfig, SmsProvider, TelegramProvider
+from lifeline.core import defaults
+from lifeline.core.vocabulary import TENANT_ID_PATTERN, TOPIC_PATTERN, Language
+
+TenantId = Annotated[str, Field(pattern=TENANT_ID_PATTERN)]
+Topic = Annotated[str, Field(pattern=TOPIC_PATTERN)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RedisConfig(_Section):
+    """``[redis]``: where the queue and the system of record live."""
+
+    url: str = defaults.REDIS_URL
+
+    @field_validator("url")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        if urlsplit(value).scheme not in {"redis", "rediss", "unix"}:
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+
+class ApiConfig(_Section):
+    """``[api]``: the admin API."""
+
+    public_url: AnyHttpUrl | None = None
+    """Where members' one-click unsubscribe links point; none means mailto only."""
+    max_body_bytes: int = Field(default=defaults.API_MAX_BODY_BYTES, ge=1024)
+    import_max_body_bytes: int = Field(default=defaults.IMPORT_MAX_BODY_BYTES, ge=1024)
+
+
+class WorkerConfig(_Section):
+    """``[worker]``: how batch jobs are cut and run."""
+
+    batch_size: int = Field(default=defaults.BATCH_SIZE, ge=1, le=10_000)
+    concurrency: int = Field(default=defaults.BATCH_CONCURRENCY, ge=1, le=256)
+    max_attempts: int = Field(default=defaults.MAX_ATTEMPTS, ge=1, le=20)
+    retry_base_seconds: float = Field(default=defaults.RETRY_BASE_SECONDS, ge=0, le=60)
+
+
+class TenantChannels(_Section):
+    """``[tenants.channels.*]``: one provider per channel kind; absent means not offered."""
+
+    telegram: TelegramProvider | None = None
+    email: EmailProvider | None = None
+    sms: SmsProvider | None = None
+
+    def configured(self) -> dict[str, ProviderConfig]:
+        """The channel kinds this tenant offers, with their provider settings."""
+        found = {"telegram": self.telegram, "email": self.email, "sms": self.sms}
+        return {kind: cfg for kind, cfg in found.items() if cfg is not None}
+
+
+class TenantConfig(_Section):
+    """``[[tenants]]``: one insurer."""
+
+    id: TenantId
+    name: str = Field(min_length=1, max_length=120)
+    default_language: Language = "de"
+    hotline: str = ""
+    website: AnyHttpUrl | None = None
+    topics: list[Topic] = Field(default_factory=lambda: ["outages"], min_length=1)
+    """Topics members can follow; new members get the first one unless they choose."""
+    templates_dir: Path | None = None
+    """Folder with ``<lang>/<template>`` files that replace the built-in ones."""
+    channels: TenantChannels = TenantChannels()
+
+
+class Settings(_Section):
+    """The whole configuration, handed to whatever needs it."""
+
+    redis: RedisConfig = RedisConfig()
+    api: ApiConfig = ApiConfig()
+    worker: WorkerConfig = WorkerConfig()
+    tenants: list[TenantConfig] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_tenants(self) -> Settings:
+        seen: set[str] = set()
+        for tenant in self.tenants:
+            if tenant.id in seen:
+                raise ValueError(f"tenant id {tenant.id!r} appears twice")
+            seen.add(tenant.id)
+        return self
+
+    def tenant(self, tenant_id: str) -> TenantConfig | None:
+        """The tenant with this id, if configured."""
+        return next((t for t in self.tenants if t.id == tenant_id), None)

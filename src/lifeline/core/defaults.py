@@ -1,0 +1,301 @@
+"""Every tunable of Lifeline, in one place, each with why it has its value (as rq's defaults).
+
+Values the config file can override say so (``worker.batch_size``); the rest are constants
+a change of which is a code change, reviewed like one. Facts of protocols (160 GSM-7
+septets, Telegram's 4096 characters) and of the Redis key layout are not tunables: they
+live where they are used.
+"""
+
+from __future__ import annotations
+
+# --- Redis -------------------------------------------------------------------------------
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+"""Redis used when neither LIFELINE_REDIS_URL nor the config names one (not by `lifeline dev`,
+which starts an embedded Redis instead)."""
+
+KEY_PREFIX = "ll"
+"""Prefix of every Redis key Lifeline writes, so a shared Redis stays readable."""
+
+REDIS_QUICK_RETRIES = 2
+"""Retries of a quick client (the API's): one reconnect after a dropped connection, then
+give up, so a request fails within a fraction of a second and is answered 503."""
+
+REDIS_PATIENT_RETRIES = 40
+"""Retries of a patient client (a worker's), 50 ms doubling up to 1 s apart: ≈ 38 s in all
+(each one also reconnects with the same policy), enough for a Redis restart with an AOF."""
+
+REDIS_BACKOFF_BASE_SECONDS = 0.05
+"""First wait between two retries of a Redis command; doubled per retry."""
+
+REDIS_BACKOFF_CAP_SECONDS = 1.0
+"""Longest wait between two retries of a Redis command."""
+
+REDIS_CONNECT_TIMEOUT_SECONDS = 5
+"""How long connecting to Redis may take."""
+
+REDIS_SOCKET_TIMEOUT_SECONDS = 10
+"""How long one Redis command may take to answer (store clients)."""
+
+REDIS_RQ_SOCKET_TIMEOUT_SECONDS = 30
+"""The same for RQ's clients; a worker raises it above its blocking dequeue's itself."""
+
+REDIS_HEALTH_CHECK_SECONDS = 30
+"""An idle pooled connection is PINGed before use after this long (a dropped one is
+replaced instead of failing a command)."""
+
+# --- queues and jobs ---------------------------------------------------------------------
+
+QUEUE_PLAN = "lifeline:plan"
+"""RQ queue of planning jobs: one per notice, walking its subscribers."""
+
+QUEUE_PREFIX = "lifeline:"
+"""Per-channel RQ queues are this prefix plus the channel name (lifeline:email, …)."""
+
+BATCH_SIZE = 500
+"""Recipients per batch job (``worker.batch_size``): large enough to amortise RQ's per-job
+cost (≈5 ms), small enough that one job finishes in seconds at provider speed."""
+
+BATCH_CONCURRENCY = 8
+"""Sends in flight at once inside one batch job (``worker.concurrency``). httpx-based
+clients get slower past a handful of concurrent requests per process, so scale out with
+workers instead."""
+
+MAX_ATTEMPTS = 5
+"""Attempts per recipient for transient provider errors before it is recorded as failed
+(``worker.max_attempts``)."""
+
+RETRY_BASE_SECONDS = 0.5
+"""First backoff after a transient error (``worker.retry_base_seconds``); doubled per
+attempt, with full jitter."""
+
+RETRY_MAX_WAIT_SECONDS = 60.0
+"""Longest single wait a batch job sleeps through (a provider's retry_after is honoured
+up to this)."""
+
+JOB_TIMEOUT_SECONDS = 3600
+"""RQ timeout of one batch job; generous because provider rate limits can slow it down."""
+
+JOB_RETRIES = 3
+"""How often RQ re-runs a batch job whose worker died or which raised; sends already
+recorded are skipped on the re-run."""
+
+JOB_RETRY_INTERVALS_SECONDS = (5, 30, 120)
+"""Waits before those re-runs (a job cut off by a dead worker runs again at once)."""
+
+JOB_RESULT_TTL_SECONDS = 600
+"""How long RQ keeps a finished job's result (nobody reads it; the ledger has the truth)."""
+
+JOB_FAILURE_TTL_SECONDS = 7 * 86400
+"""How long RQ keeps a failed job, for an operator to look at."""
+
+ENQUEUE_CHUNK = 100
+"""Batch jobs queued per pipeline while planning."""
+
+PLAN_BITMAP_CHUNK_BYTES = 65536
+"""Bytes of a subscriber bitmap read per GETRANGE while planning: 524,288 members a read."""
+
+FOLLOWUP_WAIT_SECONDS = 2
+"""How often a follow-up checks whether the notice it follows has settled."""
+
+RECOVER_AFTER_SECONDS = 30
+"""A notice this old without a planning mark lost its planning job (the API died between
+storing the notice and queueing the job); workers queue it again."""
+
+RECOVER_WINDOW_SECONDS = 86400
+"""How far back workers look for notices that lost their planning job."""
+
+# --- a batch at work ---------------------------------------------------------------------
+
+RUN_TTL_SECONDS = 15
+"""How long a batch run counts as alive without renewing (renewed every third of it)."""
+
+BUSY_RECHECK_SECONDS = 1.0
+"""How often a batch looks again at recipients another live run had on the wire."""
+
+STATUS_CHECK_SECONDS = 0.5
+"""How often a running batch looks whether its notice was resolved or expired meanwhile."""
+
+BROADCAST_ATTEMPTS = 5
+"""Tries per language of a broadcast-channel post before the job fails (RQ retries it)."""
+
+RATE_LEAD_US = 50_000
+"""How far ahead an idle limiter puts its first slot: time for a new connection to be set up
+before the send is due, so it does not arrive late and bunch with the sends after it."""
+
+RATE_HEADROOM = 0.96
+"""Share of a configured rate the limiter hands out: slots 4% wider than 1/rate leave room
+for network and scheduling jitter, so no one-second window at the provider exceeds the rate."""
+
+# --- the worker process ------------------------------------------------------------------
+
+HEARTBEAT_SECONDS = 5
+"""How often a running job renews its lease in RQ's StartedJobRegistry."""
+
+JOB_LEASE_SECONDS = 30
+"""How long a running job's lease lasts without a heartbeat. After a SIGKILL its batch runs
+again within about this plus ``MAINTENANCE_SECONDS``. Long enough that a Redis restart of
+up to ~25 s does not make a job that is still running look abandoned (which would run it
+twice at once)."""
+
+MAINTENANCE_SECONDS = 10
+"""How often an idle or between-jobs worker cleans RQ's registries, putting abandoned jobs
+back on their queue (RQ's default is 10 minutes). One worker at a time does it (RQ's lock)."""
+
+MAINTENANCE_LOCK_SECONDS = 60
+"""How long the worker cleaning a queue's registries holds that queue's lock (RQ: 899 s).
+It is released when done; it only expires if that worker died while cleaning."""
+
+# --- providers ---------------------------------------------------------------------------
+
+PROVIDER_RATE_PER_SECOND = 10.0
+"""``rate_per_second`` of a provider whose own config sets no default."""
+
+TELEGRAM_RATE_PER_SECOND = 30.0
+"""Default ``rate_per_second`` of a Telegram bot: Telegram allows a bot about 30 messages a
+second, 1,000 with paid broadcasts. Not capped at that: a Bot API stand-in may take more,
+and Telegram's own flood control (429 with retry_after) pauses every sender of the
+tenant's channel anyway."""
+
+EMAIL_RATE_PER_SECOND = 50.0
+"""Default ``rate_per_second`` of an SMTP relay."""
+
+OUTBOX_RATE_PER_SECOND = 1_000.0
+"""Default ``rate_per_second`` of the outbox: a file takes what it is given."""
+
+MAX_RATE_PER_SECOND = 10_000.0
+"""Highest ``rate_per_second`` a channel may be configured with."""
+
+OUTBOX_DIR = "outbox"
+"""Folder of the outbox provider when its config names none (relative to the working dir)."""
+
+TELEGRAM_CONNECTIONS = 16
+"""HTTP connections of a batch to the Bot API; a batch sends about 8 messages at once."""
+
+TELEGRAM_TIMEOUT_SECONDS = 10.0
+"""How long the Bot API may take to read and answer one request."""
+
+SMTP_CONNECTIONS = BATCH_CONCURRENCY
+"""SMTP connections per batch; each carries many messages, one at a time. As many as a
+batch has sends in flight: a send waiting for a connection is time lost."""
+
+SMTP_TIMEOUT_SECONDS = 30.0
+"""How long the relay may take to answer one SMTP command."""
+
+SMS_CONNECTIONS = 16
+"""HTTP connections of a batch to an SMS gateway."""
+
+SMS_TIMEOUT_SECONDS = 10.0
+"""How long a gateway may take to accept one message."""
+
+HTTP_CONNECT_TIMEOUT_SECONDS = 5.0
+"""How long connecting to a provider may take (at most the request timeout)."""
+
+HTTP_POOL_TIMEOUT_SECONDS = 60.0
+"""How long a send may wait for a free connection to a gateway: normal under load."""
+
+# --- messages ----------------------------------------------------------------------------
+
+SMS_MAX_SEGMENTS = 3
+"""SMS parts a notice may need when the tenant's provider sets no ``max_segments``."""
+
+SMS_TARGET_SEGMENTS = 2
+"""Parts the body and service list may take an SMS up to; beyond, the compact text is sent."""
+
+DISPLAY_TIMEZONE = "Europe/Berlin"
+"""Times in messages are German time: the members are insured in Germany."""
+
+DEFAULT_PHONE_REGION = "DE"
+"""Numbers written without a country code are read as German ones."""
+
+# --- the admin API -----------------------------------------------------------------------
+
+API_MAX_BODY_BYTES = 1_048_576
+"""Largest request body the admin API reads, except member imports (``api.max_body_bytes``)."""
+
+IMPORT_MAX_BODY_BYTES = 64 * 1_048_576
+"""Largest member import body (``api.import_max_body_bytes``): 100,000 rows of a few
+hundred bytes each."""
+
+IMPORT_MAX_ROWS = 100_000
+"""Rows accepted in one member import call."""
+
+IMPORT_MAX_REPORTED_ERRORS = 1000
+"""Row errors listed in an import report; past this only the ``failed`` count grows."""
+
+IMPORT_WRITE_CHUNK = 1000
+"""Import rows written per pipeline."""
+
+IMPORT_LOOKUP_CHUNK = 5000
+"""Contacts looked up per pipeline when an import matches rows to members."""
+
+IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+"""How long an Idempotency-Key is remembered, as with Stripe."""
+
+RETRY_AFTER_SECONDS = 5
+"""What a 503 asks the caller to wait: Redis restarts and failovers take seconds."""
+
+NOTICE_LIST_LIMIT = 50
+"""Notices listed when the caller names no limit."""
+
+# --- FAQ ---------------------------------------------------------------------------------
+
+FAQ_MAX_QUESTION = 300
+"""Characters of a question: it labels a button."""
+
+FAQ_MAX_ANSWER = 3000
+"""Characters of an answer: with the question it must fit one Telegram message (4096)."""
+
+FAQ_MAX_KEYWORDS = 30
+"""Keywords per entry."""
+
+FAQ_MAX_KEYWORD = 60
+"""Characters of one keyword."""
+
+FAQ_MIN_SCORE = 70.0
+"""Lowest search score (0–100) that counts as a match."""
+
+FAQ_CLOSE_TO_BEST = 12.0
+"""Results scoring within this many points of the best one are shown with it."""
+
+FAQ_MAX_RESULTS = 3
+"""Answers shown for one search."""
+
+FAQ_SHORT_KEYWORD = 4
+"""Keywords shorter than this (e.g. "AU") must match a whole word, never fuzzily."""
+
+FAQ_FUZZY_KEYWORD_SCORE = 85
+"""Similarity (0–100) from which a long keyword counts as typed with a typo."""
+
+# --- the member bot ----------------------------------------------------------------------
+
+BOT_POLL_TIMEOUT_SECONDS = 30
+"""Long-polling wait of one getUpdates call: Telegram answers at once when updates arrive."""
+
+BOT_RELAY_TTL_SECONDS = 30 * 24 * 3600
+"""How long staff can answer a relayed question: questions older than a month are closed."""
+
+BOT_CONFIRM_TTL_SECONDS = 15 * 60
+"""How long a /delete confirmation button stays valid."""
+
+BOT_CHAT_LANGUAGE_TTL_SECONDS = 90 * 24 * 3600
+"""How long a non-member's language choice is kept (a member's lives on the member)."""
+
+BOT_QUESTION_WINDOW_SECONDS = 10 * 60
+"""Window of the per-chat question budget."""
+
+BOT_QUESTIONS_PER_WINDOW = 5
+"""Questions one chat may relay per window. Telegram lets a bot post about 20 messages a
+minute into one group, so one chat must not be able to fill the staff group."""
+
+BOT_MAX_RELAYED = 3500
+"""Characters of a question passed on to staff: a message's worth, with room for a header."""
+
+BOT_STATUS_MAX_NOTICES = 5
+"""Active notices /status shows; an outage rarely has more, and older ones are updates."""
+
+BOT_FAQ_BUTTONS = 40
+"""FAQ questions offered as buttons; beyond, members search with /faq WORDS."""
+
+BOT_BUTTON_TEXT = 60
+"""Characters of a button label (Telegram cuts long ones anyway, less readably)."""

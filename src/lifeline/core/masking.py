@@ -1,0 +1,14 @@
+"""Personal data as it may appear in logs and in the reasons a delivery failed."""
+
+from __future__ import annotations
+
+
+def mask_email(address: str) -> str:
+    """``erika.mustermann@example.org`` → ``er***@example.org``."""
+    local, at, domain = address.rpartition("@")
+    return f"{local[:2]}***@{domain}" if at else "***"
+
+
+def mask_phone(number: str) -> str:
+    """``+4915112345678`` → ``+49151****78``: enough to tell numbers apart, not to dial."""
+    return number[:6] + "****" + number[-2:] if len(number) > 8 else "****"

@@ -1,0 +1,63 @@
+"""The words Lifeline uses, each defined once; every other module imports them from here.
+
+A word is a ``Literal`` type (for pydantic and mypy) and a tuple of its values in their
+canonical order (for loops, error messages and checks at run time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+Language = Literal["de", "en"]
+"""Languages of templates, notices, FAQ entries and members."""
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+
+ChannelKind = Literal["telegram", "email", "sms"]
+"""The channels a notice can go out on."""
+CHANNEL_KINDS: tuple[ChannelKind, ...] = get_args(ChannelKind)
+"""In the order they are planned."""
+
+Severity = Literal["minor", "major", "critical"]
+"""How bad an outage is; critical notices go to the front of every queue."""
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
+
+Stage = Literal["alert", "update", "resolve"]
+"""After the Common Alerting Protocol: the first message, a follow-up, the all-clear."""
+STAGES: tuple[Stage, ...] = get_args(Stage)
+
+NoticeStatus = Literal["active", "resolved", "expired"]
+"""Where a notice stands: only an active one's messages go out."""
+
+Role = Literal["publisher", "support", "admin"]
+"""What an API key may do; admin may do everything."""
+ROLES: tuple[Role, ...] = get_args(Role)
+
+TOPIC_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+"""Topics members follow (``outages``): short, URL- and callback-safe."""
+
+TENANT_ID_PATTERN = r"^[a-z0-9-]{2,32}$"
+"""Tenant ids (``demo-bkk``): they appear in URLs and Redis keys."""
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """How a member is reached on one channel kind."""
+
+    channel: ChannelKind
+    field: str
+    """The member's attribute (and the API and import field) holding the address."""
+    short: str
+    """Its one-letter name in the member's Redis hash and lookup keys."""
+
+
+CONTACTS: tuple[Contact, ...] = (
+    Contact("telegram", "telegram_chat_id", "t"),
+    Contact("email", "email", "e"),
+    Contact("sms", "phone", "p"),
+)
+"""One contact per channel kind, in the order of ``CHANNEL_KINDS``."""
+
+CONTACT_BY_CHANNEL: dict[str, Contact] = {c.channel: c for c in CONTACTS}
+CONTACT_BY_FIELD: dict[str, Contact] = {c.field: c for c in CONTACTS}
+CONTACT_BY_SHORT: dict[str, Contact] = {c.short: c for c in CONTACTS}

@@ -1,0 +1,80 @@
+"""Redis, Lifeline's queue and system of record: connections, the shared key layout, scripts.
+
+Each domain's store (``members.store``, ``notices.store``, …) builds its own keys on the
+layout in ``keys`` and runs its own Lua scripts (``.lua`` files beside it, loaded by
+``scripts``); nothing else talks to Redis for that domain.
+
+Clients come in two tempers. The API's are *quick*: a request that cannot reach Redis
+fails within a fraction of a second and is answered 503 with ``Retry-After``. A worker's
+are *patient*: every command (and every reconnect) is retried for about half a minute,
+so a Redis restart in the middle of a batch only pauses it — a send already made is
+recorded once Redis is back instead of being lost and sent again by a re-run.
+"""
+
+from __future__ import annotations
+
+import redis
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError, TimeoutError
+from redis.retry import Retry
+
+from lifeline.core import defaults
+
+__all__ = ["connect", "connect_async", "connect_rq"]
+
+_ERRORS = (ConnectionError, TimeoutError)
+"""What is retried; ``BusyLoadingError`` (Redis still loading its AOF) is a ConnectionError."""
+
+
+def _backoff() -> ExponentialBackoff:
+    return ExponentialBackoff(
+        cap=defaults.REDIS_BACKOFF_CAP_SECONDS, base=defaults.REDIS_BACKOFF_BASE_SECONDS
+    )
+
+
+def _retries(patient: bool) -> int:
+    return defaults.REDIS_PATIENT_RETRIES if patient else defaults.REDIS_QUICK_RETRIES
+
+
+def connect(url: str, *, patient: bool = False) -> redis.Redis:
+    """A pooled client for the store (strings in, strings out); ``patient`` for workers."""
+    return redis.Redis.from_url(
+        url,
+        decode_responses=True,
+        health_check_interval=defaults.REDIS_HEALTH_CHECK_SECONDS,
+        socket_connect_timeout=defaults.REDIS_CONNECT_TIMEOUT_SECONDS,
+        socket_timeout=defaults.REDIS_SOCKET_TIMEOUT_SECONDS,
+        retry=Retry(_backoff(), retries=_retries(patient), supported_errors=_ERRORS),
+    )
+
+
+def connect_rq(url: str, *, patient: bool = False) -> redis.Redis:
+    """A pooled client for RQ, which stores pickled bytes; ``patient`` for workers.
+
+    A worker raises the socket timeout above its blocking dequeue's (RQ does that itself).
+    """
+    return redis.Redis.from_url(
+        url,
+        health_check_interval=defaults.REDIS_HEALTH_CHECK_SECONDS,
+        socket_connect_timeout=defaults.REDIS_CONNECT_TIMEOUT_SECONDS,
+        socket_timeout=defaults.REDIS_RQ_SOCKET_TIMEOUT_SECONDS,
+        retry=Retry(_backoff(), retries=_retries(patient), supported_errors=_ERRORS),
+    )
+
+
+def connect_async(url: str, *, patient: bool = True) -> aioredis.Redis:
+    """An asyncio client for a batch job (strings), patient unless told otherwise.
+
+    One per job run: it belongs to the event loop of that run, so close it (``aclose``)
+    before the job returns.
+    """
+    return aioredis.Redis.from_url(
+        url,
+        decode_responses=True,
+        health_check_interval=defaults.REDIS_HEALTH_CHECK_SECONDS,
+        socket_connect_timeout=defaults.REDIS_CONNECT_TIMEOUT_SECONDS,
+        socket_timeout=defaults.REDIS_SOCKET_TIMEOUT_SECONDS,
+        retry=AsyncRetry(_backoff(), retries=_retries(patient), supported_errors=_ERRORS),
+    )

@@ -1,0 +1,284 @@
+"""Batch jobs: send one notice to a few hundred members on one channel."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+import uuid
+from dataclasses import dataclass, field, replace
+
+from rq import Queue, get_current_job
+
+from lifeline import messages
+from lifeline.channels import Channel, Delivered, Failed, Message, Recipient, wire
+from lifeline.config import TenantConfig, WorkerConfig
+from lifeline.core import defaults
+from lifeline.core.vocabulary import ChannelKind
+from lifeline.db import connect_async
+from lifeline.delivery import context, records
+from lifeline.delivery.context import WorkerContext
+from lifeline.delivery.ledger import BUSY, DONE, RECLAIMED, DeliveryLedger, Done
+from lifeline.delivery.queues import job_options, queue_name
+from lifeline.delivery.ratelimit import ChatPacer, RateLimiter, Slot
+from lifeline.members.model import Member
+from lifeline.members.store import MemberStore
+from lifeline.notices.model import Notice
+from lifeline.notices.store import NoticeStore
+
+log = logging.getLogger(__name__)
+
+
+async def deliver_batch(
+    tenant_id: str, notice_id: int, kind: ChannelKind, member_ids: list[int]
+) -> dict[str, int]:
+    """Send one notice to these members on one channel and record each outcome."""
+    rt = context.current()
+    tenant = rt.settings.tenant(tenant_id)
+    provider = tenant.channels.configured().get(kind) if tenant else None
+    client = connect_async(rt.settings.redis.url)
+    try:
+        ledger = DeliveryLedger(client, tenant_id, notice_id, kind)
+        todo = await ledger.unfinished(member_ids)
+        notices = NoticeStore(rt.redis)
+        notice = notices.get(tenant_id, notice_id)
+        stopped = _why_not(notices, notice)
+        if tenant is None or provider is None or stopped:
+            skipped = await ledger.skip(todo, stopped or "channel no longer configured")
+            return {"skipped": skipped}
+        batch = _Batch(
+            tenant=tenant,
+            notice=notice,
+            kind=kind,
+            ledger=ledger,
+            notices=notices,
+            members=MemberStore(rt.redis),
+            worker=rt.settings.worker,
+            limiter=RateLimiter(client, tenant_id, kind, provider.rate_per_second),
+            chats=ChatPacer(tenant_id) if kind == "telegram" else None,
+        )
+        members = batch.members.get_many(tenant_id, todo)
+        replies = _replies_to(rt, notice, kind, todo)
+        work = [(mid, members.get(mid), replies.get(mid)) for mid in todo]
+        async with ledger.running(), provider.create(kind=kind, tenant_id=tenant_id) as channel:
+            return await batch.run(channel, work)
+    finally:
+        await client.aclose()
+
+
+def _why_not(notices: NoticeStore, notice: Notice) -> str | None:
+    """Why a notice's messages must not go out any more (None: they may)."""
+    current = notices.get(notice.tenant_id, notice.id)
+    if current.status != "active":
+        return f"notice {current.status} before delivery"
+    if current.stage == "update" and current.parent_id is not None:
+        parent = notices.get(notice.tenant_id, current.parent_id)
+        if parent.status != "active":
+            return f"notice {parent.status} before delivery"
+    return None
+
+
+def _replies_to(
+    rt: WorkerContext, notice: Notice, kind: str, member_ids: list[int]
+) -> dict[int, str]:
+    """For a follow-up on Telegram: the message id each member got the notice as."""
+    if notice.parent_id is None or kind != "telegram":
+        return {}
+    return records.message_ids(rt.redis, notice.tenant_id, notice.parent_id, kind, member_ids)
+
+
+Work = tuple[int, Member | None, str | None]
+"""A recipient's member id, record (None if deleted) and the message it replies to."""
+
+
+@dataclass
+class _Batch:
+    """One batch job's work: concurrency, retries and bookkeeping around a channel."""
+
+    tenant: TenantConfig
+    notice: Notice
+    kind: ChannelKind
+    ledger: DeliveryLedger
+    notices: NoticeStore
+    members: MemberStore
+    worker: WorkerConfig
+    limiter: RateLimiter
+    chats: ChatPacer | None
+    counts: dict[str, int] = field(
+        default_factory=lambda: {"sent": 0, "failed": 0, "skipped": 0, "reclaimed": 0}
+    )
+
+    def __post_init__(self) -> None:
+        self._messages: dict[str, Message] = {}
+        self._checked_at = time.monotonic()
+        self._stop_reason: str | None = None
+        self._busy: list[Work] = []
+
+    async def run(self, channel: Channel, todo: list[Work]) -> dict[str, int]:
+        """Work through the recipients with ``worker.concurrency`` sends in flight.
+
+        Each lane looks before every claim whether to stop: the notice was resolved or
+        expired (the rest is skipped), or the worker is shutting down (the rest is queued
+        again as a continuation job, for any worker).
+        """
+        # Render up front: a template compiled mid-batch would stall the event loop past
+        # other lanes' send slots, and late sends bunch up at the provider.
+        for language in {member.language for _, member, _ in todo if member is not None}:
+            self._message(language)
+        left: list[Work] = []
+        while todo and not left:
+            left = await self._pass(channel, todo)
+            # Recipients another run had on the wire: wait until it records them or its
+            # key lapses (it died), then look again.
+            todo, self._busy = self._busy, []
+            if todo:
+                await asyncio.sleep(defaults.BUSY_RECHECK_SECONDS)
+        if left:
+            await self._leave(left)
+        return self.counts
+
+    async def _pass(self, channel: Channel, todo: list[Work]) -> list[Work]:
+        """One pass over these recipients; those left when a stop was asked for."""
+        pending = iter(todo)
+        left: list[Work] = []
+
+        async def lane() -> None:
+            done: Done | None = None
+            for work in pending:
+                if self._should_stop():
+                    left.append(work)
+                    left.extend(pending)
+                    break
+                done = await self._deliver(channel, done, *work)
+            if done is not None:
+                recorded, _, _ = await self.ledger.step(done=done, claim=None)
+                self._count(done, recorded)
+
+        await asyncio.gather(*(lane() for _ in range(self.worker.concurrency)))
+        return left
+
+    def _should_stop(self) -> bool:
+        if context.stop_requested():
+            return True
+        now = time.monotonic()
+        if self._stop_reason is None and now - self._checked_at >= defaults.STATUS_CHECK_SECONDS:
+            self._checked_at = now
+            self._stop_reason = _why_not(self.notices, self.notice)
+        return self._stop_reason is not None
+
+    async def _leave(self, left: list[Work]) -> None:
+        ids = [member_id for member_id, _, _ in left]
+        if self._stop_reason is not None:
+            self.counts["skipped"] += await self.ledger.skip(ids, self._stop_reason)
+            return
+        _continue_later(self.notice, self.kind, ids)
+
+    async def _deliver(
+        self,
+        channel: Channel,
+        previous: Done | None,
+        member_id: int,
+        member: Member | None,
+        reply_to: str | None,
+    ) -> Done | None:
+        """Record the lane's previous recipient and send to this one; what to record next.
+
+        Recording the last outcome, claiming this recipient and reserving its rate-limit
+        slots is one round trip (``DeliveryLedger.step``); the claim still comes right
+        before the send and the outcome is recorded right after it, before anything else.
+        """
+        address = member.address(self.kind) if member else None
+        slots = self._slots(address) if address else []
+        recorded, claim, wait = await self.ledger.step(done=previous, claim=member_id, slots=slots)
+        self._count(previous, recorded)
+        if claim == DONE:
+            return None
+        if claim == BUSY:
+            self._busy.append((member_id, member, reply_to))  # another live run has it
+            return None
+        if claim == RECLAIMED:
+            self.counts["reclaimed"] += 1
+        if member is None or address is None:
+            reason = "member deleted" if member is None else "unsubscribed from this channel"
+            return (member_id, "skipped", reason)
+        recipient = Recipient(member_id=member_id, address=address, language=member.language)
+        message = self._message(member.language)
+        if reply_to:
+            message = replace(message, reply_to=reply_to)
+        if not channel.paces_at_wire:
+            await asyncio.sleep(wait)
+        paced = channel.paces_at_wire and wait > 0
+        with wire.deadline(time.monotonic() + wait if paced else None):
+            return await self._send_with_retries(channel, recipient, message)
+
+    def _slots(self, address: str) -> list[Slot]:
+        slots = [self.limiter.slot]
+        if self.chats is not None:
+            slots.append(self.chats.slot(address))
+        return slots
+
+    async def _send_with_retries(
+        self, channel: Channel, recipient: Recipient, message: Message
+    ) -> Done:
+        """Send, retrying transient failures; the outcome to record. The first attempt's
+        slot was reserved with the claim; every retry waits for a slot of its own."""
+        member_id = recipient.member_id
+        for attempt in range(1, self.worker.max_attempts + 1):
+            if attempt > 1:
+                await self._retry_slot(channel, recipient.address)
+            outcome = await channel.send(recipient, message)
+            if isinstance(outcome, Delivered):
+                return (member_id, "sent", outcome.provider_id or "")
+            if isinstance(outcome, Failed):
+                if outcome.unsubscribe:
+                    self.members.pause(self.tenant.id, member_id, self.kind)
+                return (member_id, "failed", outcome.reason)
+            if attempt == self.worker.max_attempts:
+                return (member_id, "failed", f"gave up after {attempt} attempts: {outcome.reason}")
+            await self.ledger.count_retry()
+            if outcome.after is not None:
+                # The provider's pause holds for every sender of this channel: the
+                # limiter hands out no slot before it ends, so the next acquire waits.
+                await self.limiter.pause(min(outcome.after, defaults.RETRY_MAX_WAIT_SECONDS))
+            else:
+                await asyncio.sleep(self._backoff(attempt))
+        raise AssertionError("unreachable: the last attempt returns")
+
+    async def _retry_slot(self, channel: Channel, address: str) -> None:
+        """A retry is a send of its own: it takes fresh slots."""
+        wait = await self.limiter.reserve(self._slots(address))
+        if channel.paces_at_wire:
+            wire.renew(time.monotonic() + wait)
+        else:
+            await asyncio.sleep(wait)
+
+    def _count(self, done: Done | None, recorded: bool) -> None:
+        if done is not None and recorded:
+            self.counts[done[1]] += 1
+
+    def _backoff(self, attempt: int) -> float:
+        base = self.worker.retry_base_seconds * 2 ** (attempt - 1)
+        # Full jitter keeps many recipients that failed together from retrying together.
+        return min(random.uniform(0, base), defaults.RETRY_MAX_WAIT_SECONDS)
+
+    def _message(self, language: str) -> Message:
+        if language not in self._messages:
+            self._messages[language] = messages.render(
+                self.tenant, self.notice, self.kind, language
+            )
+        return self._messages[language]
+
+
+def _continue_later(notice: Notice, kind: str, member_ids: list[int]) -> None:
+    """Queue the unclaimed rest of a batch again, for whichever worker is still running."""
+    rt = context.current()
+    current = get_current_job()
+    base = current.id if current is not None else f"ll-{notice.tenant_id}-{notice.id}-{kind}"
+    job_id = f"{base.split('+')[0]}+{uuid.uuid4().hex[:8]}"
+    Queue(queue_name(kind), connection=rt.rq_redis).enqueue_call(
+        deliver_batch,
+        args=(notice.tenant_id, notice.id, kind, member_ids),
+        **job_options(notice, job_id, f"notice {notice.id}: {kind} continuation"),
+    )
+    log.info("worker stopping: %d recipients of notice %s re-queued", len(member_ids), notice.id)

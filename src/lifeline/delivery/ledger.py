@@ -1,0 +1,150 @@
+"""Each recipient's delivery state per notice and channel, as one batch run writes it.
+
+One hash per notice and channel maps member id → state:
+
+    w:<run>      on the wire: claimed by a batch run right before its send
+    s[:<id>]     sent (with the provider's message id, e.g. Telegram's, for replies)
+    f:<reason>   failed permanently
+    k:<reason>   skipped (member gone or unsubscribed before it was their turn)
+
+A recipient is claimed immediately before its send and recorded right after, both by
+scripts (``lua/ledger.lua``) that refuse to overwrite a final state. A job that runs again
+(retry, dead worker) therefore skips everyone already sent, and re-sends only recipients
+left on the wire by a run that is gone — exactly the sends in flight when it died; those are
+counted as ``reclaimed``. Each run keeps itself alive in the channel's ``runs`` hash while
+it works, so two runs of the same batch at once (a job queued twice, a lease lapsed during
+a Redis outage) never take each other's recipients: the second finds them BUSY and leaves
+them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+import redis.asyncio as aioredis
+
+from lifeline.core import defaults
+from lifeline.db import scripts
+from lifeline.delivery.ratelimit import Slot
+from lifeline.delivery.records import ledger_keys
+
+Done = tuple[int | str, str, str]
+"""A finished recipient to record: member id, outcome (sent/failed/skipped), detail."""
+
+FRESH, RECLAIMED, DONE, BUSY = 0, 1, 2, 3
+"""What a claim found: nobody had it (or this run has it), a dead run left it on the wire,
+already final, another live run has it on the wire."""
+
+_LEDGER = "ledger.lua"
+_LIMITER = "limiter.lua"
+
+
+class DeliveryLedger:
+    """One batch run's async view of a notice's deliveries on one channel.
+
+    Use ``async with ledger.running():`` around the run's claims: it keeps the run's key
+    alive, so other runs of the same batch leave this run's recipients alone.
+    """
+
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        tenant_id: str,
+        notice_id: int,
+        kind: str,
+        *,
+        run: str | None = None,
+    ) -> None:
+        self.redis = client
+        self.run = run or uuid.uuid4().hex[:12]
+        self._keys = ledger_keys(tenant_id, notice_id, kind)
+        package = __package__
+        self._claim = scripts.load(client, package, _LEDGER, "claim.lua")
+        self._record = scripts.load(client, package, _LEDGER, "record.lua")
+        self._skip = scripts.load(client, package, _LEDGER, "skip.lua")
+        self._step = scripts.load(client, package, _LEDGER, _LIMITER, "step.lua")
+        self._alive = scripts.load(client, package, "alive.lua")
+
+    async def unfinished(self, member_ids: list[int]) -> list[int]:
+        """The ids among these that have no final state yet (one round trip)."""
+        if not member_ids:
+            return []
+        states = await self.redis.hmget(self._keys[0], [str(m) for m in member_ids])
+        return [m for m, s in zip(member_ids, states, strict=True) if s is None or s[0] == "w"]
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Keep this run alive (renewed every third of its TTL) while the block runs."""
+        runs = self._keys[5]
+        ttl_us = defaults.RUN_TTL_SECONDS * 1_000_000
+        await self._alive(keys=[runs], args=[self.run, ttl_us])
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(defaults.RUN_TTL_SECONDS / 3)
+                await self._alive(keys=[runs], args=[self.run, ttl_us])
+
+        renewing = asyncio.create_task(renew())
+        try:
+            yield
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
+            await self.redis.hdel(runs, self.run)
+
+    async def claim(self, member_id: int) -> int:
+        """Mark a recipient as on the wire; FRESH or RECLAIMED (send), DONE or BUSY (don't)."""
+        return int(await self._claim(keys=self._keys, args=[member_id, self.run]))
+
+    async def record(self, member_id: int, outcome: str, detail: str = "") -> bool:
+        """Record ``sent``/``failed``/``skipped``; False if it was already final."""
+        return bool(await self._record(keys=self._keys, args=[member_id, outcome, _clean(detail)]))
+
+    async def step(
+        self,
+        *,
+        done: Done | None,
+        claim: int | None,
+        slots: Sequence[Slot] = (),
+    ) -> tuple[bool, int | None, float]:
+        """Record a finished recipient, claim the next one and reserve its send slots.
+
+        One round trip per delivery: what a batch lane does between two sends. Returns
+        whether ``done`` was recorded (False: already final), the claim's FRESH /
+        RECLAIMED / DONE / BUSY (None without a claim) and the seconds to wait for the
+        slots (reserved only for FRESH and RECLAIMED).
+        """
+        member, outcome, detail = done or ("", "", "")
+        reply = await self._step(
+            keys=[*self._keys, *(key for key, _, _ in slots)],
+            args=[
+                member,
+                outcome,
+                _clean(detail),
+                "" if claim is None else claim,
+                self.run,
+                *(value for _, interval, lead in slots for value in (interval, lead)),
+            ],
+        )
+        recorded, claimed, wait_us = int(reply[0]), int(reply[1]), int(reply[2])
+        return recorded == 1, None if claimed < 0 else claimed, wait_us / 1_000_000
+
+    async def skip(self, member_ids: list[int], reason: str) -> int:
+        """Mark every one of these without a final state as skipped; how many were."""
+        if not member_ids:
+            return 0
+        return int(await self._skip(keys=self._keys, args=[reason, self.run, *member_ids]))
+
+    async def count_retry(self, n: int = 1) -> None:
+        """Count transient failures that were retried (for the operator's eyes)."""
+        await self.redis.hincrby(self._keys[1], "retried", n)
+
+
+def _clean(detail: str) -> str:
+    """A provider's reason as stored: one line, bounded."""
+    return detail.replace("\n", " ")[:300]

@@ -1,0 +1,58 @@
+"""The Redis keys of a tenant's members; only the member store uses them.
+
+    ll:t:<tenant>:m:<id>                    the member (``codec``: short field names)
+    ll:t:<tenant>:by:<t|e|p>:<bucket>       hash contact → member id (one member per contact)
+    ll:t:<tenant>:sub:<kind>:<topic>        bitmap of the members reachable on a channel
+                                            for a topic: what the planner walks
+    ll:t:<tenant>:no, …:seq:m, ll:seq:tenant  the tenant's number and member counter
+
+Lookups are bucketed by the address's SHA-1 so that each stays a small listpack-encoded
+hash (~50 bytes an entry instead of 96 in one big hash table); a bitmap costs an eighth of
+a byte per member and topic instead of some 50 bytes in a set.
+
+Member ids are ``n × 1024 + tenant number`` (``TENANT_SLOTS``): bit ``n`` of a bitmap is
+the tenant's n-th member, and another tenant's id is simply not found.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from lifeline.db import keys
+
+TENANT_SEQ = keys.global_key("seq:tenant")
+"""Hands each tenant a number (< ``TENANT_SLOTS``), the low part of its member ids."""
+
+TENANT_SLOTS = 1024
+"""Member id = tenant's n-th member × 1024 + tenant number: unique across tenants (another
+tenant's id is simply not found) yet dense within one, so subscriber bitmaps stay small."""
+
+LOOKUP_BUCKETS = 32_768
+"""Contact lookup buckets per tenant and contact kind. Redis keeps a hash a listpack up to
+128 entries (``hash-max-listpack-entries``), so this stays compact up to about 3 million
+members a tenant; not more buckets, because each costs ~60 bytes of its own, which small
+tenants would pay."""
+
+
+def member_key(tenant_id: str, member_id: int | str) -> str:
+    """Hash of one member."""
+    return f"{keys.tenant(tenant_id)}m:{member_id}"
+
+
+def lookup_key(tenant_id: str, short: str, address: str) -> str:
+    """The lookup bucket (``t`` chat id, ``e`` email, ``p`` phone) that holds ``address``."""
+    digest = hashlib.sha1(address.encode(), usedforsecurity=False).hexdigest()
+    return f"{keys.tenant(tenant_id)}by:{short}:{int(digest[:4], 16) % LOOKUP_BUCKETS}"
+
+
+def subscribers_key(tenant_id: str, kind: str, topic: str) -> str:
+    """Bitmap of members reachable on ``kind`` who follow ``topic`` (bit = id // 1024)."""
+    return f"{keys.tenant(tenant_id)}sub:{kind}:{topic}"
+
+
+def number_key(tenant_id: str) -> str:
+    return f"{keys.tenant(tenant_id)}no"
+
+
+def counter_key(tenant_id: str) -> str:
+    return f"{keys.tenant(tenant_id)}seq:m"

@@ -1,0 +1,302 @@
+"""Members of a tenant in Redis: their record, contact lookups and the subscriber index
+(the key layout is in ``keys``).
+
+A write is a compare-and-set: the store reads the contacts' owners and the record, works
+out the new record and every lookup and bit that changes, and ``lua/apply.lua`` writes it
+all at once — unless something it read has changed meanwhile, when the store reads again.
+No reader ever sees record, lookups and index disagree.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, cast
+
+import redis
+
+from lifeline.core import defaults
+from lifeline.core.errors import Conflict, InvalidInput, NotFound
+from lifeline.core.vocabulary import CONTACT_BY_CHANNEL, CONTACT_BY_SHORT
+from lifeline.db import keys, scripts
+from lifeline.members.change import (
+    Change,
+    Read,
+    SaveMode,
+    addresses,
+    busy,
+    merged,
+    target,
+)
+from lifeline.members.codec import decode, encode
+from lifeline.members.keys import (
+    TENANT_SEQ,
+    TENANT_SLOTS,
+    counter_key,
+    lookup_key,
+    member_key,
+    number_key,
+    subscribers_key,
+)
+from lifeline.members.model import Member, MemberData
+
+WRITE_ATTEMPTS = 10
+"""Compare-and-set tries of one write before it gives up (each retry means another write
+changed the same member or contact in between: rare, and never ten times in a row)."""
+
+Result = tuple[int, bool] | Conflict | InvalidInput
+"""One row of ``upsert_many``: (member id, created) or why it was refused."""
+
+
+class MemberStore:
+    """Tenant-scoped access to members; one instance per Redis client."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.redis = client
+        self._apply = scripts.load(client, __package__, "apply.lua")
+        self._allocate = scripts.load(client, __package__, "allocate.lua")
+        self._bytes_client: redis.Redis | None = None
+
+    # --- writes ----------------------------------------------------------------------------
+
+    def create(self, tenant_id: str, data: MemberData) -> Member:
+        """Store a new member; Conflict if one of its contacts already belongs to a member."""
+        member_id, _ = self._save(tenant_id, "create", encode(data))
+        return self.get(tenant_id, member_id)
+
+    def update(self, tenant_id: str, member_id: int, changes: Mapping[str, Any]) -> Member:
+        """Change some fields (a value of None removes it); NotFound, Conflict, InvalidInput."""
+        self._save(tenant_id, "update", encode(changes) | {"id": str(member_id)})
+        return self.get(tenant_id, member_id)
+
+    def upsert_many(
+        self,
+        tenant_id: str,
+        rows: Sequence[MemberData],
+        *,
+        chunk: int = defaults.IMPORT_WRITE_CHUNK,
+    ) -> list[Result]:
+        """Create or update members matched by any contact, pipelined; one result per row."""
+        results: list[Result] = []
+        now = time.time()
+        for start in range(0, len(rows), chunk):
+            docs = [encode(row, now=now) for row in rows[start : start + chunk]]
+            results.extend(self._upsert_chunk(tenant_id, docs))
+        return results
+
+    def delete(self, tenant_id: str, member_id: int) -> None:
+        """Erase a member with its contacts and subscriptions; NotFound if absent."""
+        for _ in range(WRITE_ATTEMPTS):
+            record = self._record(tenant_id, str(member_id))
+            if record is None:
+                raise NotFound(f"member {member_id} not found")
+            addresses = {s: record[s] for s in CONTACT_BY_SHORT if s in record}
+            owners = self._owners_of(tenant_id, [addresses])[0]
+            mine = {s: a for s, a in addresses.items() if owners[s] == str(member_id)}
+            change = Change.build(tenant_id, str(member_id), record, {}, mine, owners, addresses)
+            if self._run(change) == "ok":
+                return
+        raise busy(member_id)
+
+    def pause(self, tenant_id: str, member_id: int, kind: str) -> None:
+        """Stop sending to this member on one channel (e.g. the bot was blocked)."""
+        member = self.get(tenant_id, member_id)
+        if kind not in member.paused:
+            self.update(tenant_id, member_id, {"paused": member.paused | {kind}})
+
+    # --- reads -----------------------------------------------------------------------------
+
+    def get(self, tenant_id: str, member_id: int) -> Member:
+        """The member with this id in this tenant; NotFound otherwise."""
+        fields = cast(dict[str, str], self.redis.hgetall(member_key(tenant_id, member_id)))
+        if not fields:
+            raise NotFound(f"member {member_id} not found")
+        return decode(member_id, fields)
+
+    def get_many(self, tenant_id: str, member_ids: Iterable[int]) -> dict[int, Member]:
+        """The members that still exist among these ids, in one round trip."""
+        ids = list(member_ids)
+        pipe = self.redis.pipeline(transaction=False)
+        for member_id in ids:
+            pipe.hgetall(member_key(tenant_id, member_id))
+        return {mid: decode(mid, f) for mid, f in zip(ids, pipe.execute(), strict=True) if f}
+
+    def find(self, tenant_id: str, kind: str, address: str | int) -> Member | None:
+        """The member reachable at this address on this channel kind, if any."""
+        short = CONTACT_BY_CHANNEL[kind].short
+        found = self.redis.hget(lookup_key(tenant_id, short, str(address)), str(address))
+        return self.get(tenant_id, int(cast(str, found))) if found else None
+
+    def find_ids(
+        self,
+        tenant_id: str,
+        kind: str,
+        addresses: Sequence[str],
+        *,
+        chunk: int = defaults.IMPORT_LOOKUP_CHUNK,
+    ) -> list[int | None]:
+        """The id of the member at each address on a channel kind (None: nobody), pipelined."""
+        short = CONTACT_BY_CHANNEL[kind].short
+        found: list[int | None] = []
+        for start in range(0, len(addresses), chunk):
+            pipe = self.redis.pipeline(transaction=False)
+            for address in addresses[start : start + chunk]:
+                pipe.hget(lookup_key(tenant_id, short, address), address)
+            found.extend(int(m) if m else None for m in pipe.execute())
+        return found
+
+    def count_subscribers(self, tenant_id: str, kind: str, topic: str) -> int:
+        """How many members a notice on this topic reaches on this channel."""
+        return int(self.redis.bitcount(subscribers_key(tenant_id, kind, topic)))
+
+    def iter_subscribers(
+        self,
+        tenant_id: str,
+        kind: str,
+        topics: Sequence[str],
+        *,
+        chunk: int = defaults.PLAN_BITMAP_CHUNK_BYTES,
+    ) -> Iterator[int]:
+        """Ids of the members reachable on ``kind`` who follow any of ``topics``, each once.
+
+        Several topics are OR-ed into a short-lived bitmap in Redis first; the bitmap is
+        then read in chunks, so a million members are about 125 kB to walk.
+        """
+        sources = [subscribers_key(tenant_id, kind, topic) for topic in topics]
+        key = sources[0]
+        if len(sources) > 1:
+            key = f"{keys.tenant(tenant_id)}tmp:{uuid.uuid4().hex}"
+            self.redis.bitop("OR", key, *sources)
+            self.redis.expire(key, 3600)
+        tenant_number = int(cast(str, self.redis.get(number_key(tenant_id)) or 0))
+        try:
+            yield from _walk_bitmap(self._raw(), key, tenant_number, chunk)
+        finally:
+            if key not in sources:
+                self.redis.delete(key)
+
+    # --- the compare-and-set ---------------------------------------------------------------
+
+    def _save(self, tenant_id: str, mode: SaveMode, doc: dict[str, Any]) -> tuple[int, bool]:
+        """One write, read and retried until it applies; (member id, created)."""
+        for _ in range(WRITE_ATTEMPTS):
+            record = self._record(tenant_id, doc["id"]) if mode == "update" else None
+            if mode == "update" and record is None:
+                raise NotFound("member not found")
+            owners = self._owners_of(tenant_id, [addresses(doc)])[0]
+            member_id = target(mode, doc, owners)
+            if member_id is not None and mode != "update":
+                record = self._record(tenant_id, member_id)
+            read = Read(owners, record)
+            new = merged(read.record or {}, doc)
+            created = member_id is None
+            if member_id is None:
+                member_id = self._new_ids(tenant_id, 1)[0]
+            if self._run(Change.for_save(tenant_id, member_id, read, new, doc)) == "ok":
+                return int(member_id), created
+        raise busy(doc.get("id", "new"))
+
+    def _upsert_chunk(self, tenant_id: str, docs: list[dict[str, Any]]) -> list[Result]:
+        """Upserts of one chunk in four pipelined steps; rows that met another write on the
+        way (two rows naming the same new address, say) are done again one by one."""
+        owners = self._owners_of(tenant_id, [addresses(doc) for doc in docs])
+        results: list[Result | None] = [None] * len(docs)
+        targets: dict[int, str | None] = {}
+        for i, doc in enumerate(docs):
+            try:
+                targets[i] = target("upsert", doc, owners[i])
+            except Conflict as exc:
+                results[i] = exc
+        records = self._records(tenant_id, [t for t in targets.values() if t is not None])
+        plans: dict[int, tuple[Read, dict[str, str]]] = {}
+        for i, found in targets.items():
+            read = Read(owners[i], records.get(found) if found else None)
+            try:
+                plans[i] = (read, merged(read.record or {}, docs[i]))
+            except InvalidInput as exc:
+                results[i] = exc
+        new = [i for i in plans if targets[i] is None]
+        try:
+            fresh = iter(self._new_ids(tenant_id, len(new)) if new else [])
+        except InvalidInput as exc:
+            for i in new:
+                results[i] = exc
+                del plans[i]
+            fresh = iter([])
+        ids = {i: targets[i] or next(fresh) for i in plans}
+        pipe = self.redis.pipeline(transaction=False)
+        for i, (read, record) in plans.items():
+            self._run(Change.for_save(tenant_id, ids[i], read, record, docs[i]), pipe)
+        for i, reply in zip(plans, pipe.execute(), strict=True):
+            if reply == "ok":
+                results[i] = (int(ids[i]), targets[i] is None)
+        for i, result in enumerate(results):
+            if result is None:
+                try:
+                    results[i] = self._save(tenant_id, "upsert", docs[i])
+                except (Conflict, InvalidInput) as exc:
+                    results[i] = exc
+        return cast(list[Result], results)
+
+    def _run(self, change: Change, client: Any = None) -> str:
+        return cast(str, self._apply(keys=change.keys, args=[change.arg], client=client))
+
+    def _owners_of(
+        self, tenant_id: str, rows: Sequence[Mapping[str, str]]
+    ) -> list[dict[str, str | None]]:
+        """For each row of addresses (by contact short name), who each one belongs to."""
+        pipe = self.redis.pipeline(transaction=False)
+        asked = [
+            (i, short, address) for i, row in enumerate(rows) for short, address in row.items()
+        ]
+        for _, short, address in asked:
+            pipe.hget(lookup_key(tenant_id, short, address), address)
+        found: list[dict[str, str | None]] = [{} for _ in rows]
+        for (i, short, _), owner in zip(asked, pipe.execute() if asked else [], strict=True):
+            found[i][short] = owner
+        return found
+
+    def _record(self, tenant_id: str, member_id: str) -> dict[str, str] | None:
+        return self._records(tenant_id, [member_id]).get(member_id)
+
+    def _records(self, tenant_id: str, member_ids: Sequence[str]) -> dict[str, dict[str, str]]:
+        pipe = self.redis.pipeline(transaction=False)
+        for member_id in member_ids:
+            pipe.hgetall(member_key(tenant_id, member_id))
+        replies = pipe.execute() if member_ids else []
+        return {m: f for m, f in zip(member_ids, replies, strict=True) if f}
+
+    def _new_ids(self, tenant_id: str, count: int) -> list[str]:
+        reply = self._allocate(
+            keys=[number_key(tenant_id), counter_key(tenant_id), TENANT_SEQ],
+            args=[count, TENANT_SLOTS],
+        )
+        if reply == "full":
+            raise InvalidInput(f"no more than {TENANT_SLOTS - 1} tenants per Redis")
+        return [str(i) for i in reply]
+
+    def _raw(self) -> redis.Redis:
+        """A client on the same server that returns bytes (bitmaps are not UTF-8)."""
+        if self._bytes_client is None:
+            kwargs = dict(self.redis.connection_pool.connection_kwargs)
+            kwargs["decode_responses"] = False
+            pool = redis.ConnectionPool(
+                connection_class=self.redis.connection_pool.connection_class, **kwargs
+            )
+            self._bytes_client = redis.Redis(connection_pool=pool)
+        return self._bytes_client
+
+
+def _walk_bitmap(client: redis.Redis, key: str, tenant_number: int, chunk: int) -> Iterator[int]:
+    start = 0
+    while True:
+        data = client.getrange(key, start, start + chunk - 1)
+        if not data:
+            return
+        for index, byte in enumerate(cast(bytes, data)):
+            if byte:
+                for bit in range(8):
+                    if byte & (0x80 >> bit):
+                        yield ((start + index) * 8 + bit) * TENANT_SLOTS + tenant_number
+        start += chunk

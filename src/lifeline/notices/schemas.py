@@ -1,0 +1,90 @@
+"""The JSON shapes of posted notices and their follow-ups: pydantic at the edge.
+
+Unknown fields are refused (``extra="forbid"``), so a typo never silently drops an
+instruction. Checks that depend on the tenant (its topics and channels) are
+``lifeline.notices.lifecycle``'s.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from lifeline.core.vocabulary import TOPIC_PATTERN, ChannelKind, Language, Severity
+
+Topic = Annotated[str, Field(pattern=TOPIC_PATTERN)]
+
+
+def _strip(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+Headline = Annotated[str, AfterValidator(_strip), Field(max_length=200)]
+Body = Annotated[str, Field(max_length=4000)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class NoticeIn(_In):
+    """``POST /v1/notices``: an outage notice, after the Common Alerting Protocol."""
+
+    severity: Severity
+    headline: dict[Language, Headline] = Field(min_length=1)
+    body: dict[Language, Body] = Field(default_factory=dict)
+    services: list[str] = Field(default_factory=list, max_length=20)
+    topics: list[Topic] = Field(default_factory=lambda: ["outages"], min_length=1, max_length=10)
+    channels: list[ChannelKind] | None = Field(default=None, min_length=1)
+    """None means every channel the tenant offers."""
+    expires_at: AwareDatetime | None = None
+
+    @field_validator("services", "topics", "channels")
+    @classmethod
+    def _no_duplicates(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and len(set(value)) != len(value):
+            raise ValueError("must not repeat an entry")
+        return value
+
+    @field_validator("expires_at")
+    @classmethod
+    def _in_future(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value <= datetime.now(UTC):
+            raise ValueError("must be in the future")
+        return value
+
+    @model_validator(mode="after")
+    def _body_languages(self) -> NoticeIn:
+        extra = set(self.body) - set(self.headline)
+        if extra:
+            raise ValueError(f"body has a language without a headline: {', '.join(sorted(extra))}")
+        return self
+
+
+class UpdateIn(_In):
+    """``POST /v1/notices/{id}/updates``: a follow-up to the members who got the notice."""
+
+    body: dict[Language, Body] = Field(min_length=1)
+    headline: dict[Language, Headline] | None = None
+    """None keeps the notice's headline."""
+    severity: Severity | None = None
+    """None keeps the notice's severity."""
+
+
+class ResolveIn(_In):
+    """``POST /v1/notices/{id}/resolve``: services are back; optional closing words."""
+
+    body: dict[Language, Body] = Field(default_factory=dict)

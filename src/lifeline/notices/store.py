@@ -1,0 +1,192 @@
+"""Notices of a tenant: the stored document, its status and the Idempotency-Key index.
+
+ll:seq:notice                 notice ids (global: another tenant's id is simply not found)
+ll:t:<tenant>:n:<id>          hash: doc (JSON), status, created (ms), plan, planned_at, …
+ll:t:<tenant>:notices         sorted set of the tenant's notice ids by creation time
+ll:t:<tenant>:n:<id>:fu       list of a notice's updates and resolve, in posting order
+ll:t:<tenant>:idem:<digest>   "<id>:<fingerprint>" of an Idempotency-Key (expires)
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import json
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import redis
+
+from lifeline.core import defaults
+from lifeline.core.errors import Conflict, NotFound
+from lifeline.db import keys, scripts
+from lifeline.notices.model import Notice, from_document
+
+NOTICE_SEQ = keys.global_key("seq:notice")
+"""Hands out notice ids."""
+
+
+def notice_key(tenant_id: str, notice_id: int) -> str:
+    """Hash of one notice: its JSON document and status fields."""
+    return f"{keys.tenant(tenant_id)}n:{notice_id}"
+
+
+def notices_key(tenant_id: str) -> str:
+    """Sorted set of a tenant's notice ids by creation time (ms)."""
+    return f"{keys.tenant(tenant_id)}notices"
+
+
+def _followups(tenant_id: str, notice_id: int) -> str:
+    return f"{keys.tenant(tenant_id)}n:{notice_id}:fu"
+
+
+def _idempotency(tenant_id: str, idempotency_key: str) -> str:
+    return f"{keys.tenant(tenant_id)}idem:{_digest(idempotency_key)}"
+
+
+class NoticeStore:
+    """Tenant-scoped access to notices; one instance per Redis client."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.redis = client
+        self._create = scripts.load(client, __package__, "create.lua")
+
+    def create(
+        self,
+        tenant_id: str,
+        doc: dict[str, Any],
+        *,
+        idempotency_key: str | None = None,
+        fingerprint: str = "",
+        parent_id: int | None = None,
+    ) -> tuple[Notice, bool]:
+        """Store a notice; with a known Idempotency-Key return the first one instead.
+
+        ``created`` is False for a replay; a replay whose request differs raises Conflict.
+        """
+        idem = _idempotency(tenant_id, idempotency_key) if idempotency_key else None
+        if idem is not None:
+            known = cast(str | None, self.redis.get(idem))
+            if known is not None:
+                return self._replay(tenant_id, known, fingerprint), False
+        notice_id = int(self.redis.incr(NOTICE_SEQ))
+        index = notices_key(tenant_id) if parent_id is None else _followups(tenant_id, parent_id)
+        status, value = self._create(
+            keys=[notice_key(tenant_id, notice_id), index, *([idem] if idem else [])],
+            args=[
+                notice_id,
+                json.dumps(doc, ensure_ascii=False),
+                fingerprint,
+                defaults.IDEMPOTENCY_TTL_SECONDS,
+                int(time.time() * 1000),
+                "notices" if parent_id is None else "followups",
+            ],
+        )
+        if status == "created":
+            return self.get(tenant_id, int(value)), True
+        return self._replay(tenant_id, value, fingerprint), False
+
+    def replayed(self, tenant_id: str, idempotency_key: str, fingerprint: str) -> Notice | None:
+        """The notice an earlier request with this key created, if any; Conflict if the
+        earlier request was a different one."""
+        value = cast(str | None, self.redis.get(_idempotency(tenant_id, idempotency_key)))
+        return None if value is None else self._replay(tenant_id, value, fingerprint)
+
+    def _replay(self, tenant_id: str, recorded: str, fingerprint: str) -> Notice:
+        """The notice an Idempotency-Key recorded; Conflict if it was another request's."""
+        notice_id, _, first_fingerprint = recorded.partition(":")
+        if first_fingerprint != fingerprint:
+            raise Conflict("Idempotency-Key was already used with a different request body")
+        return self.get(tenant_id, int(notice_id))
+
+    def get(self, tenant_id: str, notice_id: int) -> Notice:
+        """The notice with this id in this tenant; NotFound otherwise (also for other tenants')."""
+        fields = cast(dict[str, str], self.redis.hgetall(notice_key(tenant_id, notice_id)))
+        if not fields:
+            raise NotFound(f"notice {notice_id} not found")
+        return _decode(tenant_id, notice_id, fields)
+
+    def list(self, tenant_id: str, *, limit: int = 50) -> list[Notice]:
+        """The newest notices, active ones first."""
+        raw = cast(list[str], self.redis.zrevrange(notices_key(tenant_id), 0, limit - 1))
+        ids = [int(i) for i in raw]
+        pipe = self.redis.pipeline(transaction=False)
+        for notice_id in ids:
+            pipe.hgetall(notice_key(tenant_id, notice_id))
+        found = [
+            _decode(tenant_id, nid, fields)
+            for nid, fields in zip(ids, pipe.execute(), strict=True)
+            if fields
+        ]
+        return sorted(found, key=lambda n: n.status != "active")  # stable: newest first within
+
+    def followups(self, tenant_id: str, notice_id: int) -> builtins.list[Notice]:
+        """A notice's updates and resolve, oldest first."""
+        raw = cast(builtins.list[str], self.redis.lrange(_followups(tenant_id, notice_id), 0, -1))
+        pipe = self.redis.pipeline(transaction=False)
+        for followup_id in raw:
+            pipe.hgetall(notice_key(tenant_id, int(followup_id)))
+        return [
+            _decode(tenant_id, int(fid), fields)
+            for fid, fields in zip(raw, pipe.execute(), strict=True)
+            if fields
+        ]
+
+    def resolve(self, tenant_id: str, notice_id: int) -> bool:
+        """Mark a notice resolved; False if it already was (its unsent messages stop)."""
+        key = notice_key(tenant_id, notice_id)
+        with self.redis.pipeline() as pipe:
+            pipe.hget(key, "status")
+            pipe.hset(key, mapping={"status": "resolved", "resolved_at": str(time.time())})
+            previous, _ = pipe.execute()
+        return bool(previous != "resolved")
+
+    def created_between(self, tenant_id: str, start_ms: float, end_ms: float) -> builtins.list[int]:
+        """Ids of notices (with their follow-ups) created in this span, oldest first."""
+        found = self.redis.zrangebyscore(notices_key(tenant_id), start_ms, end_ms)
+        ids = [int(i) for i in cast(builtins.list[str], found)]
+        pipe = self.redis.pipeline(transaction=False)
+        for notice_id in ids:
+            pipe.lrange(_followups(tenant_id, notice_id), 0, -1)
+        followups = [int(f) for found in pipe.execute() for f in found]
+        return ids + followups
+
+    def unplanned(self, tenant_id: str, notice_ids: builtins.list[int]) -> builtins.list[Notice]:
+        """Those of these notices whose planning job was never queued."""
+        pipe = self.redis.pipeline(transaction=False)
+        for notice_id in notice_ids:
+            pipe.hget(notice_key(tenant_id, notice_id), "plan")
+        marks = pipe.execute()
+        return [
+            self.get(tenant_id, notice_id)
+            for notice_id, mark in zip(notice_ids, marks, strict=True)
+            if mark is None
+        ]
+
+    def mark(self, tenant_id: str, notice_id: int, **fields: str) -> None:
+        """Record progress fields of a notice (plan state, resolved time, …)."""
+        # redis-py types mapping keys invariantly; a dict[str, str] is what it takes.
+        self.redis.hset(notice_key(tenant_id, notice_id), mapping=cast(Any, fields))
+
+    def mark_once(self, tenant_id: str, notice_id: int, name: str, value: str) -> bool:
+        """Set a field only if it is not set yet; True if this call set it."""
+        return bool(self.redis.hsetnx(notice_key(tenant_id, notice_id), name, value))
+
+    def field(self, tenant_id: str, notice_id: int, name: str) -> str | None:
+        """One stored field of a notice (e.g. ``planned``)."""
+        return cast(str | None, self.redis.hget(notice_key(tenant_id, notice_id), name))
+
+
+def _digest(idempotency_key: str) -> str:
+    return hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
+
+
+def _decode(tenant_id: str, notice_id: int, fields: dict[str, str]) -> Notice:
+    created = datetime.fromtimestamp(int(fields["created"]) / 1000, UTC)
+    notice = from_document(notice_id, tenant_id, json.loads(fields["doc"]), created_at=created)
+    status = fields.get("status", "active")
+    if status == "active" and notice.expires_at and notice.expires_at <= datetime.now(UTC):
+        status = "expired"
+    return replace(notice, status=cast(Any, status))

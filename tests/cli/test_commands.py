@@ -1,0 +1,137 @@
+"""The ``lifeline`` command as a user runs it: real processes, real Redis."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import redis
+
+from lifeline.access import apikeys
+from tests import reaper
+
+CONFIG = """
+[redis]
+url = "{redis_url}"
+
+[[tenants]]
+id = "demo-bkk"
+name = "Demo BKK"
+
+[tenants.channels.email]
+provider = "outbox"
+path = "{outbox}"
+"""
+
+
+def lifeline(
+    *args: str, env: dict[str, str], cwd: Path, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return reaper.run(
+        [sys.executable, "-m", "lifeline", *args],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture
+def env(tmp_path: Path, redis_url: str) -> dict[str, str]:
+    config = tmp_path / "lifeline.toml"
+    config.write_text(CONFIG.format(redis_url=redis_url, outbox=tmp_path / "outbox"))
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("LIFELINE_")}
+    return {**clean, "LIFELINE_CONFIG": str(config)}
+
+
+def test_keys_create_prints_key_alone_on_last_line(
+    env: dict[str, str], tmp_path: Path, redis_client: redis.Redis
+) -> None:
+    done = lifeline(
+        "keys",
+        "create",
+        "--tenant",
+        "demo-bkk",
+        "--role",
+        "publisher",
+        "--role",
+        "support",
+        env=env,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    key = done.stdout.strip().splitlines()[-1]
+    grant = apikeys.lookup(redis_client, key)
+    assert grant is not None
+    assert (grant.tenant_id, grant.roles) == ("demo-bkk", frozenset({"publisher", "support"}))
+    assert key not in str(redis_client.keys("*"))  # only the digest is stored
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("keys", "create", "--tenant", "nope", "--role", "admin"),
+            "--tenant: 'nope' is not in the config",
+        ),
+        (
+            ("keys", "create", "--tenant", "demo-bkk", "--role", "boss"),
+            "--role: 'boss' is not one of",
+        ),
+        (("notice", "send", "missing.json", "--key", "x"), "missing.json: cannot read"),
+        (("notice", "send", "bad.json", "--key", "x"), "bad.json: line 3: not valid JSON"),
+        (("notice", "send", "good.json"), "--key: no API key"),
+        (
+            ("notice", "send", "good.json", "--key", "ll_x", "--api", "http://127.0.0.1:1"),
+            "cannot reach the API",
+        ),
+    ],
+)
+def test_user_mistakes_get_one_line_not_a_traceback(
+    env: dict[str, str],
+    tmp_path: Path,
+    args: tuple[str, ...],
+    message: str,
+    redis_client: redis.Redis,
+) -> None:
+    (tmp_path / "bad.json").write_text('{\n  "severity": \n}')
+    (tmp_path / "good.json").write_text(json.dumps({"severity": "major"}))
+    done = lifeline(*args, env=env, cwd=tmp_path)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert redis_client.keys("*") == []
+
+
+def test_bad_config_stops_start_naming_the_key(env: dict[str, str], tmp_path: Path) -> None:
+    config = Path(env["LIFELINE_CONFIG"])
+    config.write_text(config.read_text().replace('provider = "outbox"', 'provider = "smtp"'))
+    done = lifeline("worker", "--burst", env=env, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "tenants[0].channels.email.smtp_url: required key is missing" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_dev_once_delivers_sample_notice_to_outbox(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIFELINE_")}
+    done = lifeline("dev", "--once", "--port", "0", env=env, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    outbox = tmp_path / "outbox" / "demo-bkk"
+    sent = {
+        kind: (outbox / f"{kind}.jsonl").read_text().splitlines()
+        for kind in ("telegram", "email", "sms")
+    }
+    # The demo tenant's members: 2 on Telegram, 3 by email, 2 by SMS.
+    assert {k: len(v) for k, v in sent.items()} == {"telegram": 2, "email": 3, "sms": 2}
+    english = [json.loads(line) for line in sent["email"] if json.loads(line)["language"] == "en"]
+    assert english
+    assert "Outage" in english[0]["subject"]
+    assert done.stdout.strip().splitlines()[-1].startswith("ll_")
