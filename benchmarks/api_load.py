@@ -36,7 +36,7 @@ from lifeline.delivery import records
 from measure import LoadMeter, cpu_delta, cpu_of, machine
 from population import TENANT
 from seeding import all_channels, upsert
-from stack import Stack, run_and_report, write_config
+from stack import SinkHandle, Stack, run_and_report, write_config
 
 TIMEOUT_SECONDS = 10.0
 """A request not answered within this counts as an error."""
@@ -135,7 +135,7 @@ def summarise(samples: list[Sample]) -> dict[str, Any]:
 
 def fanout_progress(client: redis.Redis, notice_id: int) -> dict[str, int]:
     """Recipients recorded so far on each channel of the running fan-out."""
-    done = {}
+    done: dict[str, int] = {}
     for kind in CHANNEL_KINDS:
         counts = client.hgetall(records.counts_key(TENANT, notice_id, kind))
         done[kind] = sum(int(counts.get(k, 0)) for k in ("sent", "failed", "skipped"))
@@ -158,7 +158,7 @@ def run(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
         redis_url = stack.start_redis()
         client = redis.Redis.from_url(redis_url, decode_responses=True)
         described = machine(client)  # at the start: the commit the processes will load
-        sinks = {kind: stack.start_sink(kind) for kind in CHANNEL_KINDS}
+        sinks: dict[str, SinkHandle] = {kind: stack.start_sink(kind) for kind in CHANNEL_KINDS}
         config = write_config(run_dir / "lifeline.toml", redis_url, sinks)
         key = apikeys.create(client, TENANT, {"publisher"}, name="benchmark")
         upsert(client, args.members, all_channels, "seeding")

@@ -33,7 +33,7 @@ from measure import (
     used_memory,
 )
 from population import TENANT
-from stack import BOT_TOKEN, HERE, SMS_TOKEN, SinkHandle, Stack
+from stack import BOT_TOKEN, HERE, SMS_TOKEN, SinkHandle, SinkStats, Stack
 from windows import DeliveryWindows
 
 RAW_START_SECONDS = 8.0
@@ -163,7 +163,7 @@ def _report(proc: subprocess.Popen[bytes]) -> dict[str, Any]:
 
 
 def _raw_result(
-    stats: dict[str, Any], reports: list[dict[str, Any]], sink_cpu: float, start_at: float
+    stats: SinkStats, reports: list[dict[str, Any]], sink_cpu: float, start_at: float
 ) -> dict[str, Any]:
     delivered = int(stats["delivered"])
     seconds = arrival_span(stats)
@@ -181,7 +181,7 @@ def _raw_result(
     }
 
 
-def arrival_span(stats: dict[str, Any]) -> float:
+def arrival_span(stats: SinkStats) -> float:
     """Seconds from the first to the last message the sink accepted."""
     if not stats["first_at"] or not stats["last_at"]:
         return 0.0

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import IO, Any, Self
+from typing import IO, Any, NotRequired, Self, TypedDict, cast
 
 import httpx
 import redis
@@ -45,6 +45,15 @@ START_SECONDS = 30.0
 """How long a process may take to come up before the run gives up."""
 
 
+class SinkStats(TypedDict):
+    """A sink's ``GET /stats`` answer (``sinks.py``)."""
+
+    delivered: int
+    first_at: float | None
+    last_at: float | None
+    connections: NotRequired[int]
+
+
 @dataclass(frozen=True)
 class SinkHandle:
     """A running sink: where Lifeline sends, where the benchmark reads the counts."""
@@ -54,9 +63,9 @@ class SinkHandle:
     control: str
     pid: int
 
-    def stats(self) -> dict[str, float | int | None]:
+    def stats(self) -> SinkStats:
         """Accepted messages and the first/last arrival (epoch seconds)."""
-        return dict(httpx.get(f"{self.control}/stats", timeout=10).json())
+        return cast(SinkStats, dict(httpx.get(f"{self.control}/stats", timeout=10).json()))
 
     def reset(self) -> None:
         """Forget what arrived so far."""

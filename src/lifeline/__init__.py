@@ -1,3 +1,3 @@
 """Lifeline: an insurer's independent line to its members when its own IT is down."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

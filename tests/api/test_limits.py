@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 import redis
+from starlette.types import Message, Scope
 
 from lifeline.access import apikeys
 from lifeline.api import create_app
@@ -99,17 +100,17 @@ async def test_streaming_stops_at_the_first_chunk_over_the_limit(settings: Setti
     app = create_app(settings.model_copy(update={"api": ApiConfig(max_body_bytes=LIMIT)}))
     pieces = [b"x" * 512] * 10
     read = 0
-    sent: list[dict[str, object]] = []
+    sent: list[Message] = []
 
-    async def receive() -> dict[str, object]:
+    async def receive() -> Message:
         nonlocal read
         read += 1
         return {"type": "http.request", "body": pieces[read - 1], "more_body": read < len(pieces)}
 
-    async def send(message: dict[str, object]) -> None:
+    async def send(message: Message) -> None:
         sent.append(message)
 
-    scope = {
+    scope: Scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import redis
 
 from lifeline.members import MemberStore
@@ -142,7 +144,7 @@ def test_patch_to_a_taken_contact_is_a_conflict(api: TestClient, admin: Headers)
 def test_delete_erases_member_and_subscriptions(
     api: TestClient, admin: Headers, redis_client: redis.Redis
 ) -> None:
-    before = set(redis_client.keys("*"))
+    before = set(cast(list[str], redis_client.keys("*")))  # decode_responses=True
     created = api.post("/v1/members", json=member_body(), headers=admin).json()
 
     response = api.delete(f"/v1/members/{created['id']}", headers=admin)
@@ -151,7 +153,7 @@ def test_delete_erases_member_and_subscriptions(
     assert_error(api.get(f"/v1/members/{created['id']}", headers=admin), 404, "not_found")
     assert_error(api.delete(f"/v1/members/{created['id']}", headers=admin), 404, "not_found")
     # What is left are the id counters and emptied subscriber bitmaps: no trace of the member.
-    left = set(redis_client.keys("*")) - before
+    left = set(cast(list[str], redis_client.keys("*"))) - before
     assert {k.rsplit(":", 1)[-1] for k in left if ":sub:" not in k} == {"tenant", "no", "m"}
     assert all(redis_client.bitcount(k) == 0 for k in left if ":sub:" in k)
 

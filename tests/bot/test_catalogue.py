@@ -10,6 +10,7 @@ import functools
 import re
 import string
 from pathlib import Path
+from typing import cast
 
 import pytest
 from babel.messages.extract import extract_from_dir
@@ -27,7 +28,8 @@ Msgid = str | tuple[str, ...]
 def extracted() -> dict[Msgid, str]:
     """msgid → where it is used, for every gettext call in src/ (the babel.cfg mapping)."""
     with (ROOT / "babel.cfg").open() as fh:
-        method_map, options_map = parse_mapping_cfg(fh)
+        # Babel leaves parse_mapping_cfg unannotated
+        method_map, options_map = parse_mapping_cfg(fh)  # type: ignore[no-untyped-call]
     found: dict[Msgid, str] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map, options_map
@@ -40,7 +42,10 @@ def catalogue(language: str) -> dict[Msgid, tuple[str | tuple[str, ...], bool]]:
     """msgid → (msgstr, fuzzy) of a language's catalogue."""
     with i18n.catalogue_path(language).open("rb") as fh:
         catalog = read_po(fh, locale=language, domain=i18n.DOMAIN)
-    return {m.id: (m.string, m.fuzzy) for m in catalog if m.id}
+    # Babel types ids and strings loosely (list, None); read_po makes them str or tuple.
+    return {
+        cast(Msgid, m.id): (cast(str | tuple[str, ...], m.string), m.fuzzy) for m in catalog if m.id
+    }
 
 
 def test_code_uses_gettext_at_all() -> None:

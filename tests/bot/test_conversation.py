@@ -9,7 +9,7 @@ reply reaches the member → /stop.
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 import redis
@@ -31,7 +31,16 @@ NOTICE: dict[str, Any] = {
     "topics": ["outages"],
 }
 
-SICK_NOTE = {
+
+class FaqFields(TypedDict):
+    """What ``make_entry`` takes besides the key."""
+
+    question: dict[str, str]
+    answer: dict[str, str]
+    keywords: list[str]
+
+
+SICK_NOTE: FaqFields = {
     "question": {
         "de": "Wie bekomme ich eine Krankschreibung, wenn die eAU gestört ist?",
         "en": "How do I get a sick note while the eAU is down?",
@@ -42,7 +51,7 @@ SICK_NOTE = {
     },
     "keywords": ["sick note", "Krankschreibung", "AU"],
 }
-SICKNESS_BENEFIT = {
+SICKNESS_BENEFIT: FaqFields = {
     "question": {"de": "Wann kommt mein Krankengeld?", "en": "When is sickness benefit paid?"},
     "answer": {"de": "Etwas später als sonst.", "en": "A little later than usual."},
     "keywords": ["Krankengeld", "sickness benefit"],
@@ -101,7 +110,9 @@ def test_member_conversation(
     keyboard = bot_message(9002, member.chat_id, topics.params["text"])
     toggled, _markup = driver.send(member.press("topic:service", on=keyboard), actions=2)
     assert toggled.params["text"] == _("Now off: {topic}").format(topic=_("Service news"))
-    assert members.find("demo-bkk", "telegram", member.chat_id).topics == ("outages",)  # type: ignore[union-attr]
+    stored = members.find("demo-bkk", "telegram", member.chat_id)
+    assert stored is not None
+    assert stored.topics == ("outages",)
 
     # /status: the active notice, with what to do instead of the eAU.
     header, notice = driver.send(member.command("/status"), actions=2)

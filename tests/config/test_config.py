@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from lifeline.channels.smtp import SmtpConfig
 from lifeline.config import load_settings
 from lifeline.core.errors import ConfigError
 
@@ -57,9 +58,13 @@ def test_design_shape_loads_with_secrets_from_environment(tmp_path: Path) -> Non
     assert demo is not None
     offered = demo.channels.configured()
     assert sorted(offered) == ["email", "sms", "telegram"]
-    assert "s3cret" in offered["email"].smtp_url.get_secret_value()  # type: ignore[union-attr]
+    email = offered["email"]
+    assert isinstance(email, SmtpConfig)
+    assert "s3cret" in email.smtp_url.get_secret_value()
     assert "s3cret" not in repr(offered["email"])
-    assert settings.tenant("other-kk").channels.configured() == {}  # type: ignore[union-attr]
+    other = settings.tenant("other-kk")
+    assert other is not None
+    assert other.channels.configured() == {}
 
 
 def test_environment_redis_url_wins(tmp_path: Path) -> None:

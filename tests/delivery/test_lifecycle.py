@@ -7,7 +7,7 @@ import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import redis
@@ -19,6 +19,7 @@ from lifeline.api import create_app
 from lifeline.config import Settings
 from lifeline.core import defaults
 from lifeline.core.errors import Conflict
+from lifeline.core.vocabulary import Stage
 from lifeline.db import connect_rq
 from lifeline.delivery import context, records, worker
 from lifeline.members import MemberData, MemberStore
@@ -49,13 +50,13 @@ def post(settings: Settings, client: redis.Redis, body: dict[str, Any]) -> int:
 
 
 def follow(
-    settings: Settings, client: redis.Redis, notice_id: int, stage: str, body: dict[str, Any]
+    settings: Settings, client: redis.Redis, notice_id: int, stage: Stage, body: dict[str, Any]
 ) -> int:
     model = UpdateIn.model_validate(body) if stage == "update" else ResolveIn.model_validate(body)
     notice, _ = delivery.follow_up(
         tenant=settings.tenants[0],
         parent_id=notice_id,
-        stage=stage,  # type: ignore[arg-type]
+        stage=stage,
         body=model,
         store=NoticeStore(client),
         plan_queue=plan_queue(settings),
@@ -100,7 +101,7 @@ def test_update_goes_to_exactly_the_recipients_as_telegram_replies(
     for message in updates:
         reply = json.loads(message.params["reply_parameters"])
         assert reply["message_id"] == first[message.chat_id]
-        language = "en" if (message.chat_id - 9000) % 2 else "de"
+        language = "en" if (cast(int, message.chat_id) - 9000) % 2 else "de"
         assert body[language] in visible_text(message.text)
     progress = records.progress(redis_client, T, update_id, ("telegram",))["telegram"]
     assert (progress.total, progress.sent, progress.pending) == (11, 11, 0)
@@ -112,7 +113,7 @@ def test_resolve_stops_unsent_messages_of_the_notice(
     settings = make_settings(worker={"batch_size": 5})
     add_members(redis_client, 20, email=lambda i: f"m{i}@example.org")
     notice_id = post(settings, redis_client, {**NOTICE, "channels": ["email"]})
-    plan_queue(settings).empty()
+    plan_queue(settings).empty()  # type: ignore[no-untyped-call]  # rq: Queue.empty unannotated
     context.install(settings)
     delivery.plan_notice(T, notice_id)  # four batches queued, none run yet
     resolve_id = follow(settings, redis_client, notice_id, "resolve", {})
@@ -169,7 +170,7 @@ def test_critical_notice_overtakes_queued_ones(
     context.install(settings)
     normal = post(settings, redis_client, {**NOTICE, "channels": ["email"]})
     delivery.plan_notice(T, normal)  # eight batches wait in lifeline:email
-    plan_queue(settings).empty()
+    plan_queue(settings).empty()  # type: ignore[no-untyped-call]  # rq: Queue.empty unannotated
     critical_body = {
         **NOTICE,
         "severity": "critical",
@@ -211,7 +212,7 @@ def test_progress_has_rate_and_failures_page_through_the_api(
                 break
     assert pages == 3
     members = MemberStore(redis_client)
-    chats = sorted(members.get(T, f["member_id"]).telegram_chat_id for f in failures)
+    chats = sorted(cast(int, members.get(T, f["member_id"]).telegram_chat_id) for f in failures)
     assert chats == [7000, 7001, 7003, 7005, 7007]
     assert all("blocked" in f["reason"] for f in failures)
     assert all(members.get(T, f["member_id"]).address("telegram") is None for f in failures)
@@ -227,7 +228,7 @@ async def test_the_same_batch_run_twice_at_once_sends_each_member_once(
     settings = make_settings(channels={"sms": sms})
     add_members(redis_client, 40, phone=lambda i: f"+49151{40000000 + i}")
     notice_id = post(settings, redis_client, {**NOTICE, "channels": ["sms"]})
-    plan_queue(settings).empty()
+    plan_queue(settings).empty()  # type: ignore[no-untyped-call]  # rq: Queue.empty unannotated
     context.install(settings)
     ids = list(MemberStore(redis_client).iter_subscribers(T, "sms", ["outages"]))
     # A job queued twice (say, an enqueue retried after a lost reply) runs on two workers.

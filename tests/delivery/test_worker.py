@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from typing import cast
 
 import pytest
 import redis
@@ -65,7 +66,9 @@ def test_a_running_job_holds_a_short_lease(rq_client: redis.Redis) -> None:
     job = start_job(worker, rq_client)
 
     registry = Queue(defaults.QUEUE_PLAN, connection=rq_client).started_job_registry
-    [(entry, expires)] = rq_client.zrange(registry.key, 0, -1, withscores=True)
+    [(entry, expires)] = cast(
+        list[tuple[bytes, float]], rq_client.zrange(registry.key, 0, -1, withscores=True)
+    )
     assert entry.decode().startswith(f"{job.id}:")
     assert 0 < expires - time.time() <= JOB_LEASE_SECONDS  # RQ's SimpleWorker: 3,660 s
 
@@ -82,7 +85,7 @@ def test_an_abandoned_job_runs_again_at_once_a_failed_one_after_its_interval(
     queue.started_job_registry.cleanup(timestamp=time.time() + JOB_LEASE_SECONDS + 1)
 
     assert queue.job_ids == ["j1"], "back on its queue, not waiting for the scheduler"
-    job.refresh()
+    job.refresh()  # type: ignore[no-untyped-call]  # rq leaves Job.refresh unannotated
     assert job.retries_left == 2
     # A job that raised keeps RQ's interval (it waits in the scheduled registry).
     job.set_status(JobStatus.FAILED)

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import redis
 
@@ -90,7 +91,8 @@ def complete(client: redis.Redis, notice_id: int, kind: str, total: int) -> Call
 
 def on_the_wire(client: redis.Redis, notice_id: int, kind: str) -> int:
     """Recipients claimed but not recorded (state ``w``)."""
-    states = client.hvals(records.deliveries_key(TENANT, notice_id, kind))
+    # a store client (decode_responses=True): str values
+    states = cast(list[str], client.hvals(records.deliveries_key(TENANT, notice_id, kind)))
     return sum(1 for s in states if s.startswith("w"))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 import redis
@@ -37,7 +38,8 @@ def mid_batch(rq_client: redis.Redis, client: redis.Redis, name: str) -> bool:
         return False
     for execution in worker.get_current_executions(refresh=True):
         tenant_id, notice_id, kind, member_ids = execution.job.args
-        states = client.hmget(records.deliveries_key(tenant_id, notice_id, kind), member_ids)
+        key = records.deliveries_key(tenant_id, notice_id, kind)
+        states = cast(list[str | None], client.hmget(key, member_ids))  # decode_responses=True
         if any(s is not None and s.startswith("w") for s in states):
             return True
     return False

@@ -79,7 +79,7 @@ class BotApiServer(StandInServer):
     """Speaks ``/bot<token>/<method>``; any token is accepted unless ``token`` is given."""
 
     faultable = frozenset({"sendmessage", "editmessagetext"})
-    random_faults = ("retry_after", "500", "blocked", "chat_not_found")
+    random_faults: tuple[str, ...] = ("retry_after", "500", "blocked", "chat_not_found")
 
     def __init__(self, *, token: str | None = None, **kwargs: Any) -> None:
         self.token = token
@@ -101,7 +101,7 @@ class BotApiServer(StandInServer):
 
     def _reset_state(self) -> None:
         super()._reset_state()
-        self.retry_after = 1
+        self.retry_after: int = 1
         """Seconds a ``retry_after`` fault asks the client to wait."""
         self.blocked_chats: set[int | str] = set()
         """Chats answering 403 "bot was blocked by the user" on every send."""

@@ -26,7 +26,7 @@ import base64
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from tests.providers._http import Reply, StandInServer
 
@@ -50,7 +50,7 @@ class SmsGatewayServer(StandInServer):
     """The generic gateway, Twilio's Messages endpoint and seven.io's, with faults."""
 
     faultable = frozenset({"http", "twilio", "seven"})
-    random_faults = ("429", "500")
+    random_faults: tuple[str, ...] = ("429", "500")
 
     def __init__(
         self,
@@ -97,7 +97,8 @@ class SmsGatewayServer(StandInServer):
     def handle(
         self, route: str, path: str, params: dict[str, Any], headers: dict[str, str]
     ) -> Reply:
-        api = {"http": _Generic, "twilio": _Twilio, "seven": _Seven}.get(route)
+        apis: dict[str, _Api] = {"http": _Generic, "twilio": _Twilio, "seven": _Seven}
+        api = apis.get(route)
         if api is None:
             return Reply(404, {"error": "not found"})
         if not api.authorised(self, path, headers):
@@ -117,6 +118,19 @@ class SmsGatewayServer(StandInServer):
         if fault is not None:
             return api.refuse(500, "server_error", "Internal Server Error")
         return api.accept(self, params)
+
+
+class _Api(Protocol):
+    """What ``handle`` needs of one API: the classes below, used as objects, not instances."""
+
+    to_key: str
+    invalid_status: int
+
+    def authorised(self, gw: SmsGatewayServer, path: str, headers: dict[str, str]) -> bool: ...
+
+    def refuse(self, status: int, code: str, message: str) -> Reply: ...
+
+    def accept(self, gw: SmsGatewayServer, params: dict[str, Any]) -> Reply: ...
 
 
 class _Generic:

@@ -19,6 +19,7 @@ Run in its own process: ``python -m tests.providers.smtp --port 2525``.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import random
 import shutil
@@ -214,7 +215,7 @@ class _Handler:
         if fault == "550-data":
             return "550 5.7.1 Message rejected as spam"
         content = cast(bytes, envelope.original_content or envelope.content)
-        message = cast(EmailMessage, BytesParser(policy=default_policy).parsebytes(content))
+        message = BytesParser(policy=default_policy).parsebytes(content)
         user = session.auth_data if session.authenticated else None
         tls = session.ssl is not None or self.relay.implicit_tls
         mail = ReceivedMail(
@@ -224,7 +225,7 @@ class _Handler:
         return "250 2.0.0 OK: queued"
 
 
-class _Controller(Controller):  # type: ignore[misc]
+class _Controller(Controller):
     """aiosmtpd's Controller on a free port, counting sessions."""
 
     def __init__(self, handler: _Handler, relay: SmtpServer, **kwargs: Any) -> None:
@@ -233,12 +234,14 @@ class _Controller(Controller):  # type: ignore[misc]
 
     def factory(self) -> SMTP:
         self.relay._count_connection()
-        return super().factory()
+        # aiosmtpd leaves Controller.factory unannotated
+        return cast(SMTP, super().factory())  # type: ignore[no-untyped-call]
 
     def _trigger_server(self) -> None:
         # Bound to port 0: learn the real port before aiosmtpd's start-up probe uses it.
-        self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
+        server = cast(asyncio.Server, self.server)  # create_server's, typed as AbstractServer
+        self.port = server.sockets[0].getsockname()[1]
+        super()._trigger_server()  # type: ignore[no-untyped-call]  # unannotated in aiosmtpd
 
 
 def self_signed_cert(directory: Path) -> tuple[Path, Path] | None:

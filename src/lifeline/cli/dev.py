@@ -94,7 +94,8 @@ def run(*, host: str, port: int, workers: int, once: bool, state_dir: Path) -> N
     with ExitStack() as stack:
         redis_url = os.environ.get("LIFELINE_REDIS_URL") or _configured_redis()
         if not redis_url:
-            server = stack.enter_context(EmbeddedRedis(state_dir / "redis", port=_port(6390)))
+            embedded = EmbeddedRedis(state_dir / "redis", port=_port(defaults.DEV_REDIS_PORT))
+            server = stack.enter_context(embedded)
             redis_url = server.url
             console.print(f"embedded Redis on {redis_url} (data in {state_dir / 'redis'})")
         settings, config_path = _settings(state_dir, redis_url)
@@ -160,7 +161,7 @@ def _spawn(args: list[str], env: dict[str, str], state_dir: Path) -> subprocess.
 
 
 def _wait_ready(base_url: str, children: list[subprocess.Popen[bytes]]) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + defaults.DEV_READY_SECONDS
     while time.monotonic() < deadline:
         for child in children:
             if child.poll() is not None:
@@ -202,10 +203,13 @@ def _send_sample(base_url: str, key: str) -> int:
     try:
         notice_id = client.post_notice(SAMPLE_NOTICE)
         console.print(f"sample notice {notice_id} posted; delivering …")
-        state = watch(client, notice_id, console=console, timeout=120)
+        state = watch(client, notice_id, console=console, timeout=defaults.DEV_SAMPLE_SECONDS)
         console.print(summary(state))
         if not state.get("complete"):
-            raise LifelineError(f"sample notice {notice_id} was not delivered within 120 s")
+            raise LifelineError(
+                f"sample notice {notice_id} was not delivered within "
+                f"{defaults.DEV_SAMPLE_SECONDS} s"
+            )
         return notice_id
     finally:
         client.close()
@@ -240,6 +244,6 @@ def _stop(children: list[subprocess.Popen[bytes]]) -> None:
             child.send_signal(signal.SIGTERM)
     for child in children:
         try:
-            child.wait(timeout=15)
+            child.wait(timeout=defaults.DEV_STOP_SECONDS)
         except subprocess.TimeoutExpired:
             child.kill()

@@ -7,17 +7,14 @@ provider per channel kind.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from lifeline.channels import EmailProvider, ProviderConfig, SmsProvider, TelegramProvider
 from lifeline.core import defaults
-from lifeline.core.vocabulary import TENANT_ID_PATTERN, TOPIC_PATTERN, Language
-
-TenantId = Annotated[str, Field(pattern=TENANT_ID_PATTERN)]
-Topic = Annotated[str, Field(pattern=TOPIC_PATTERN)]
+from lifeline.core.fields import TenantId, Topic
+from lifeline.core.vocabulary import Language
 
 
 class _Section(BaseModel):

@@ -44,6 +44,10 @@ REDIS_HEALTH_CHECK_SECONDS = 30
 """An idle pooled connection is PINGed before use after this long (a dropped one is
 replaced instead of failing a command)."""
 
+MEMBER_WRITE_ATTEMPTS = 10
+"""Compare-and-set tries of one member write before it gives up (each retry means another
+write changed the same member or contact in between: rare, and never ten times in a row)."""
+
 # --- queues and jobs ---------------------------------------------------------------------
 
 QUEUE_PLAN = "lifeline:plan"
@@ -299,3 +303,17 @@ BOT_FAQ_BUTTONS = 40
 
 BOT_BUTTON_TEXT = 60
 """Characters of a button label (Telegram cuts long ones anyway, less readably)."""
+
+# --- lifeline dev ------------------------------------------------------------------------
+
+DEV_REDIS_PORT = 6390
+"""Port of dev's embedded Redis when free (a free one otherwise): beside, not on, 6379."""
+
+DEV_READY_SECONDS = 30
+"""How long dev waits for its API to answer /readyz."""
+
+DEV_SAMPLE_SECONDS = 120
+"""How long dev waits for the sample notice to be delivered."""
+
+DEV_STOP_SECONDS = 15
+"""How long dev gives each of its processes to stop after SIGTERM before killing it."""

@@ -6,6 +6,7 @@ canonical order (for loops, error messages and checks at run time).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -21,6 +22,17 @@ CHANNEL_KINDS: tuple[ChannelKind, ...] = get_args(ChannelKind)
 Severity = Literal["minor", "major", "critical"]
 """How bad an outage is; critical notices go to the front of every queue."""
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
+
+
+def best_language(available: Iterable[str], wanted: str, default: str) -> str:
+    """The language to show: the wanted one if there is a text in it, else the default
+    (the tenant's), else any; ``available`` must not be empty."""
+    languages = list(available)
+    for language in (wanted, default):
+        if language in languages:
+            return language
+    return languages[0]
+
 
 Stage = Literal["alert", "update", "resolve"]
 """After the Common Alerting Protocol: the first message, a follow-up, the all-clear."""

@@ -18,7 +18,7 @@ from lifeline.core.defaults import (
     FAQ_MAX_QUESTION,
 )
 from lifeline.core.errors import InvalidInput
-from lifeline.core.vocabulary import LANGUAGES
+from lifeline.core.vocabulary import LANGUAGES, best_language
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 """FAQ keys: short, URL- and command-safe (they travel in callback data too)."""
@@ -36,10 +36,7 @@ class FaqEntry:
 
     def language_for(self, wanted: str, default: str) -> str:
         """The language to show: the wanted one if the entry has it, else the default, else any."""
-        for language in (wanted, default):
-            if language in self.question:
-                return language
-        return next(iter(self.question))
+        return best_language(self.question, wanted, default)
 
 
 def make_entry(

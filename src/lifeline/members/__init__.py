@@ -5,7 +5,9 @@ schemas.py  the JSON shape of a member (API body, import row)
 intake.py   API bodies and PATCHes with the tenant's defaults; create, update
 imports.py  JSON-lines and CSV imports, row by row
 codec.py    a member as a compact Redis hash
-store.py    ``MemberStore``: records, contact lookups, subscriber bitmaps (``lua/``)
+keys.py     the Redis keys of members: records, contact lookups, subscriber bitmaps
+change.py   a write worked out before it is made (the compare-and-set ``lua/apply.lua``)
+store.py    ``MemberStore``: reads, and writes as compare-and-sets
 """
 
 from lifeline.members.model import Member, MemberData

@@ -12,17 +12,14 @@ import phonenumbers
 from pydantic import (
     AfterValidator,
     AwareDatetime,
-    BaseModel,
-    ConfigDict,
     EmailStr,
     Field,
     model_validator,
 )
 
 from lifeline.core import defaults
-from lifeline.core.vocabulary import TOPIC_PATTERN, Language
-
-Topic = Annotated[str, Field(pattern=TOPIC_PATTERN)]
+from lifeline.core.fields import InputModel, Topic
+from lifeline.core.vocabulary import Language
 
 
 def normalize_phone(value: str) -> str:
@@ -39,18 +36,14 @@ def normalize_phone(value: str) -> str:
 Phone = Annotated[str, AfterValidator(normalize_phone)]
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class Consent(_In):
+class Consent(InputModel):
     """When and how a member agreed to be contacted."""
 
     given_at: AwareDatetime
     source: str = Field(min_length=1, max_length=64)
 
 
-class MemberIn(_In):
+class MemberIn(InputModel):
     """``POST /v1/members`` and one row of an import."""
 
     language: Language | None = None
@@ -69,7 +62,7 @@ class MemberIn(_In):
         return self
 
 
-class MemberPatch(_In):
+class MemberPatch(InputModel):
     """``PATCH /v1/members/{id}``: the fields to change; null removes a contact."""
 
     language: Language | None = None

@@ -41,10 +41,6 @@ from lifeline.members.keys import (
 )
 from lifeline.members.model import Member, MemberData
 
-WRITE_ATTEMPTS = 10
-"""Compare-and-set tries of one write before it gives up (each retry means another write
-changed the same member or contact in between: rare, and never ten times in a row)."""
-
 Result = tuple[int, bool] | Conflict | InvalidInput
 """One row of ``upsert_many``: (member id, created) or why it was refused."""
 
@@ -87,7 +83,7 @@ class MemberStore:
 
     def delete(self, tenant_id: str, member_id: int) -> None:
         """Erase a member with its contacts and subscriptions; NotFound if absent."""
-        for _ in range(WRITE_ATTEMPTS):
+        for _ in range(defaults.MEMBER_WRITE_ATTEMPTS):
             record = self._record(tenant_id, str(member_id))
             if record is None:
                 raise NotFound(f"member {member_id} not found")
@@ -180,7 +176,7 @@ class MemberStore:
 
     def _save(self, tenant_id: str, mode: SaveMode, doc: dict[str, Any]) -> tuple[int, bool]:
         """One write, read and retried until it applies; (member id, created)."""
-        for _ in range(WRITE_ATTEMPTS):
+        for _ in range(defaults.MEMBER_WRITE_ATTEMPTS):
             record = self._record(tenant_id, doc["id"]) if mode == "update" else None
             if mode == "update" and record is None:
                 raise NotFound("member not found")

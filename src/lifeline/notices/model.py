@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from lifeline.core.vocabulary import NoticeStatus, Severity, Stage
+from lifeline.core.vocabulary import NoticeStatus, Severity, Stage, best_language
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,10 +32,7 @@ class Notice:
 
     def language_for(self, wanted: str, default: str) -> str:
         """The language a member gets: theirs if the notice has it, else the tenant's, else any."""
-        for language in (wanted, default):
-            if language in self.headline:
-                return language
-        return next(iter(self.headline))
+        return best_language(self.headline, wanted, default)
 
 
 def from_document(

@@ -13,16 +13,13 @@ from typing import Annotated
 from pydantic import (
     AfterValidator,
     AwareDatetime,
-    BaseModel,
-    ConfigDict,
     Field,
     field_validator,
     model_validator,
 )
 
-from lifeline.core.vocabulary import TOPIC_PATTERN, ChannelKind, Language, Severity
-
-Topic = Annotated[str, Field(pattern=TOPIC_PATTERN)]
+from lifeline.core.fields import InputModel, Topic
+from lifeline.core.vocabulary import ChannelKind, Language, Severity
 
 
 def _strip(value: str) -> str:
@@ -36,11 +33,7 @@ Headline = Annotated[str, AfterValidator(_strip), Field(max_length=200)]
 Body = Annotated[str, Field(max_length=4000)]
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class NoticeIn(_In):
+class NoticeIn(InputModel):
     """``POST /v1/notices``: an outage notice, after the Common Alerting Protocol."""
 
     severity: Severity
@@ -74,7 +67,7 @@ class NoticeIn(_In):
         return self
 
 
-class UpdateIn(_In):
+class UpdateIn(InputModel):
     """``POST /v1/notices/{id}/updates``: a follow-up to the members who got the notice."""
 
     body: dict[Language, Body] = Field(min_length=1)
@@ -84,7 +77,7 @@ class UpdateIn(_In):
     """None keeps the notice's severity."""
 
 
-class ResolveIn(_In):
+class ResolveIn(InputModel):
     """``POST /v1/notices/{id}/resolve``: services are back; optional closing words."""
 
     body: dict[Language, Body] = Field(default_factory=dict)
