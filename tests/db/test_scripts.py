@@ -101,6 +101,8 @@ def test_every_script_compiles(redis_client: redis.Redis) -> None:
     composed = [
         ("lifeline.members", ("apply.lua",)),
         ("lifeline.members", ("allocate.lua",)),
+        ("lifeline.members", ("owners.lua",)),
+        ("lifeline.members", ("records.lua",)),
         ("lifeline.notices", ("create.lua",)),
         *(
             ("lifeline.delivery", ("ledger.lua", name))

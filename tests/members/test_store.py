@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 import redis
 
@@ -9,8 +11,10 @@ from lifeline.core.errors import Conflict, InvalidInput, NotFound
 from lifeline.db import keys as db_keys
 from lifeline.members import MemberData, MemberStore
 from lifeline.members import keys as member_keys
+from lifeline.members.store import Result
 
 T = "demo-bkk"
+PHONE = "+4915112345678"
 
 
 @pytest.fixture
@@ -165,3 +169,40 @@ def test_contact_lookups_are_spread_over_small_compact_hashes(
     for n in (0, 150, 299):
         lookup = member_keys.lookup_key(T, "e", f"m{n}@example.org")  # the bucket Lua chose
         assert redis_client.hget(lookup, f"m{n}@example.org") == str(ids[n])
+
+
+def test_rows_naming_the_same_new_address_make_one_member(members: MemberStore) -> None:
+    rows = [
+        MemberData(language="de", topics=("outages",), email="same@example.org"),
+        MemberData(language="de", topics=("outages",), email="same@example.org", phone=PHONE),
+    ]
+    first, second = members.upsert_many(T, rows)
+    assert isinstance(first, tuple)
+    assert second == (first[0], False)
+    assert members.get(T, first[0]).phone == PHONE
+
+
+def test_concurrent_writers_leave_one_member_per_contact(redis_client: redis.Redis) -> None:
+    # Two importers of the same people at once: every write is a compare-and-set, so one
+    # of two racing writes reads again and joins the member the other one made.
+    rows = [
+        MemberData(language="de", topics=("outages",), email=f"race{i}@example.org")
+        for i in range(400)
+    ]
+    results: list[list[Result]] = []
+
+    def run() -> None:
+        results.append(MemberStore(redis_client).upsert_many(T, rows, chunk=50))
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    store = MemberStore(redis_client)
+    ids = {store.find(T, "email", row.email or "") for row in rows}
+    assert None not in ids
+    assert len(ids) == len(rows)
+    assert all(isinstance(r, tuple) for batch in results for r in batch)
+    assert sum(r[1] for batch in results for r in batch if isinstance(r, tuple)) == len(rows)
+    assert len(set(store.iter_subscribers(T, "email", ["outages"]))) == len(rows)

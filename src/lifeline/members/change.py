@@ -1,4 +1,4 @@
-"""A member write worked out before it is made: the compare-and-set ``lua/apply.lua`` runs.
+"""Member writes worked out before they are made: the compare-and-sets ``lua/apply.lua`` runs.
 
 The store reads the contacts' owners and the record; the functions here decide which
 member the write goes to, what the record becomes, and which lookups and subscriber bits
@@ -28,64 +28,79 @@ class Read:
     record: dict[str, str] | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One compare-and-set, as ``lua/apply.lua`` takes it."""
+class Changes:
+    """Compare-and-sets that go to ``lua/apply.lua`` in one call, their keys in one list."""
 
-    keys: list[str]
-    arg: str
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+        self.args: list[str] = []
+        self._at: dict[str, int] = {}
 
-    @classmethod
-    def for_save(
-        cls,
+    def __len__(self) -> int:
+        return len(self.args)
+
+    def save(
+        self,
         tenant_id: str,
         member_id: str,
         read: Read,
-        new: dict[str, str],
+        new: Mapping[str, str],
         doc: Mapping[str, Any],
-    ) -> Change:
+    ) -> None:
         """Write ``new`` over the record read; its old addresses go, its new ones come."""
         old = read.record or {}
         unlink = {s: old[s] for s in CONTACT_BY_SHORT if s in old and old[s] != new.get(s)}
         link = {s: new[s] for s in CONTACT_BY_SHORT if s in new and new[s] != old.get(s)}
-        return cls.build(tenant_id, member_id, old, new, unlink, read.owners, addresses(doc), link)
+        self._add(tenant_id, member_id, old, new, read.owners, addresses(doc), unlink, link)
 
-    @classmethod
-    def build(
-        cls,
+    def erase(
+        self,
+        tenant_id: str,
+        member_id: str,
+        record: Mapping[str, str],
+        owners: Mapping[str, str | None],
+    ) -> None:
+        """Erase the member read as ``record``, and the lookups of its addresses it owns."""
+        asked = {s: record[s] for s in CONTACT_BY_SHORT if s in record}
+        mine = {s: a for s, a in asked.items() if owners.get(s) == member_id}
+        self._add(tenant_id, member_id, record, {}, owners, asked, mine, {})
+
+    def _add(
+        self,
         tenant_id: str,
         member_id: str,
         old: Mapping[str, str],
         new: Mapping[str, str],
-        unlink: Mapping[str, str],
         owners: Mapping[str, str | None],
         asked: Mapping[str, str],
-        link: Mapping[str, str] | None = None,
-    ) -> Change:
-        """The keys and the argument of a change from ``old`` to ``new`` ({} erases)."""
-        key_list = [member_key(tenant_id, member_id)]
-
-        def index(key: str) -> int:
-            if key not in key_list:
-                key_list.append(key)
-            return key_list.index(key) + 1  # Lua counts from 1
-
+        unlink: Mapping[str, str],
+        link: Mapping[str, str],
+    ) -> None:
         def lookup(short: str, address: str) -> int:
-            return index(lookup_key(tenant_id, short, address))
+            return self._index(lookup_key(tenant_id, short, address))
 
         before, after = _index(tenant_id, old), _index(tenant_id, new)
-        arg = {
+        change = {
+            "m": self._index(member_key(tenant_id, member_id)),
             "record": [v for field in sorted(old) for v in (field, old[field])],
             "owners": [[lookup(s, a), a, owners.get(s) or ""] for s, a in asked.items()],
             "new": [v for field, value in new.items() for v in (field, value)],
             "unlink": [[lookup(s, a), a] for s, a in unlink.items()],
-            "link": [[lookup(s, a), a] for s, a in (link or {}).items()],
-            "clear": [index(k) for k in sorted(before - after)],
-            "set": [index(k) for k in sorted(after - before)],
+            "link": [[lookup(s, a), a] for s, a in link.items()],
+            "clear": [self._index(k) for k in sorted(before - after)],
+            "set": [self._index(k) for k in sorted(after - before)],
             "id": member_id,
             "bit": int(member_id) // TENANT_SLOTS,
         }
-        return cls(key_list, json.dumps(arg))
+        self.args.append(json.dumps(change, separators=(",", ":")))
+
+    def _index(self, key: str) -> int:
+        """The key's place in ``KEYS`` (Lua counts from 1)."""
+        at = self._at.get(key)
+        if at is None:
+            self.keys.append(key)
+            at = self._at[key] = len(self.keys)
+        return at
 
 
 def addresses(doc: Mapping[str, Any]) -> dict[str, str]:

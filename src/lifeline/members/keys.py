@@ -16,6 +16,7 @@ the tenant's n-th member, and another tenant's id is simply not found.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 from lifeline.db import keys
@@ -39,6 +40,7 @@ def member_key(tenant_id: str, member_id: int | str) -> str:
     return f"{keys.tenant(tenant_id)}m:{member_id}"
 
 
+@functools.lru_cache(maxsize=16_384)  # a write asks for the same few keys several times
 def lookup_key(tenant_id: str, short: str, address: str) -> str:
     """The lookup bucket (``t`` chat id, ``e`` email, ``p`` phone) that holds ``address``."""
     digest = hashlib.sha1(address.encode(), usedforsecurity=False).hexdigest()

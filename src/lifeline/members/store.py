@@ -21,7 +21,7 @@ from lifeline.core.errors import Conflict, InvalidInput, NotFound
 from lifeline.core.vocabulary import CONTACT_BY_CHANNEL, CONTACT_BY_SHORT
 from lifeline.db import keys, scripts
 from lifeline.members.change import (
-    Change,
+    Changes,
     Read,
     SaveMode,
     addresses,
@@ -52,6 +52,8 @@ class MemberStore:
         self.redis = client
         self._apply = scripts.load(client, __package__, "apply.lua")
         self._allocate = scripts.load(client, __package__, "allocate.lua")
+        self._owners = scripts.load(client, __package__, "owners.lua")
+        self._read = scripts.load(client, __package__, "records.lua")
         self._bytes_client: redis.Redis | None = None
 
     # --- writes ----------------------------------------------------------------------------
@@ -87,11 +89,12 @@ class MemberStore:
             record = self._record(tenant_id, str(member_id))
             if record is None:
                 raise NotFound(f"member {member_id} not found")
-            addresses = {s: record[s] for s in CONTACT_BY_SHORT if s in record}
-            owners = self._owners_of(tenant_id, [addresses])[0]
-            mine = {s: a for s, a in addresses.items() if owners[s] == str(member_id)}
-            change = Change.build(tenant_id, str(member_id), record, {}, mine, owners, addresses)
-            if self._run(change) == "ok":
+            contacts = {s: record[s] for s in CONTACT_BY_SHORT if s in record}
+            changes = Changes()
+            changes.erase(
+                tenant_id, str(member_id), record, self._owners_of(tenant_id, [contacts])[0]
+            )
+            if self._apply_all(changes) == ["ok"]:
                 return
         raise busy(member_id)
 
@@ -189,13 +192,16 @@ class MemberStore:
             created = member_id is None
             if member_id is None:
                 member_id = self._new_ids(tenant_id, 1)[0]
-            if self._run(Change.for_save(tenant_id, member_id, read, new, doc)) == "ok":
+            changes = Changes()
+            changes.save(tenant_id, member_id, read, new, doc)
+            if self._apply_all(changes) == ["ok"]:
                 return int(member_id), created
         raise busy(doc.get("id", "new"))
 
     def _upsert_chunk(self, tenant_id: str, docs: list[dict[str, Any]]) -> list[Result]:
-        """Upserts of one chunk in four pipelined steps; rows that met another write on the
-        way (two rows naming the same new address, say) are done again one by one."""
+        """Upserts of one chunk in four round trips (owners, records, new ids, the writes);
+        rows that met another write on the way (two rows naming the same new address, say)
+        are done again one by one."""
         owners = self._owners_of(tenant_id, [addresses(doc) for doc in docs])
         results: list[Result | None] = [None] * len(docs)
         targets: dict[int, str | None] = {}
@@ -221,10 +227,18 @@ class MemberStore:
                 del plans[i]
             fresh = iter([])
         ids = {i: targets[i] or next(fresh) for i in plans}
+        order = list(plans)
+        batches: list[Changes] = []
+        for start in range(0, len(order), defaults.MEMBER_APPLY_BATCH):
+            batches.append(Changes())
+            for i in order[start : start + defaults.MEMBER_APPLY_BATCH]:
+                read, record = plans[i]
+                batches[-1].save(tenant_id, ids[i], read, record, docs[i])
         pipe = self.redis.pipeline(transaction=False)
-        for i, (read, record) in plans.items():
-            self._run(Change.for_save(tenant_id, ids[i], read, record, docs[i]), pipe)
-        for i, reply in zip(plans, pipe.execute(), strict=True):
+        for changes in batches:
+            self._apply(keys=changes.keys, args=changes.args, client=pipe)
+        replies = [reply for batch in pipe.execute() for reply in batch] if batches else []
+        for i, reply in zip(order, replies, strict=True):
             if reply == "ok":
                 results[i] = (int(ids[i]), targets[i] is None)
         for i, result in enumerate(results):
@@ -235,33 +249,40 @@ class MemberStore:
                     results[i] = exc
         return cast(list[Result], results)
 
-    def _run(self, change: Change, client: Any = None) -> str:
-        return cast(str, self._apply(keys=change.keys, args=[change.arg], client=client))
+    def _apply_all(self, changes: Changes) -> list[str]:
+        """Run these compare-and-sets in one call; 'ok' or 'stale' for each."""
+        return cast(list[str], self._apply(keys=changes.keys, args=changes.args))
 
     def _owners_of(
         self, tenant_id: str, rows: Sequence[Mapping[str, str]]
     ) -> list[dict[str, str | None]]:
         """For each row of addresses (by contact short name), who each one belongs to."""
-        pipe = self.redis.pipeline(transaction=False)
         asked = [
             (i, short, address) for i, row in enumerate(rows) for short, address in row.items()
         ]
-        for _, short, address in asked:
-            pipe.hget(lookup_key(tenant_id, short, address), address)
         found: list[dict[str, str | None]] = [{} for _ in rows]
-        for (i, short, _), owner in zip(asked, pipe.execute() if asked else [], strict=True):
-            found[i][short] = owner
+        if not asked:
+            return found
+        owners = self._owners(
+            keys=[lookup_key(tenant_id, short, address) for _, short, address in asked],
+            args=[address for _, _, address in asked],
+        )
+        for (i, short, _), owner in zip(asked, owners, strict=True):
+            found[i][short] = owner or None
         return found
 
     def _record(self, tenant_id: str, member_id: str) -> dict[str, str] | None:
         return self._records(tenant_id, [member_id]).get(member_id)
 
     def _records(self, tenant_id: str, member_ids: Sequence[str]) -> dict[str, dict[str, str]]:
-        pipe = self.redis.pipeline(transaction=False)
-        for member_id in member_ids:
-            pipe.hgetall(member_key(tenant_id, member_id))
-        replies = pipe.execute() if member_ids else []
-        return {m: f for m, f in zip(member_ids, replies, strict=True) if f}
+        if not member_ids:
+            return {}
+        replies = self._read(keys=[member_key(tenant_id, m) for m in member_ids])
+        return {
+            m: dict(zip(flat[::2], flat[1::2], strict=True))
+            for m, flat in zip(member_ids, replies, strict=True)
+            if flat
+        }
 
     def _new_ids(self, tenant_id: str, count: int) -> list[str]:
         reply = self._allocate(

@@ -1,10 +1,11 @@
--- Compare-and-set of one member: its record, its contact lookups and its subscriber bits
--- change together, and only if what the caller read is still so. The caller (the member
--- store) decided everything else: which id, what the record becomes, which keys change.
+-- Compare-and-sets of members: each member's record, its contact lookups and its
+-- subscriber bits change together, and only if what the caller read is still so. The
+-- caller (the member store) decided everything else: which id, what the record becomes,
+-- which keys change. One call applies one or more changes, in order.
 --
--- KEYS[1]   the member's hash
--- KEYS[2..] the lookup hashes and subscriber bitmaps the change touches
--- ARGV[1]   JSON:
+-- KEYS    every key the changes touch: member hashes, lookup hashes, subscriber bitmaps
+-- ARGV[i] change i, as JSON:
+--   m       k of the member's hash
 --   record  [field, value, ...]  the member's hash as read, sorted ([] when there was none)
 --   owners  [[k, address, id]]   lookup entries as read ("" when the address was free)
 --   new     [field, value, ...]  the hash to write; [] erases the member
@@ -13,25 +14,32 @@
 --   clear   [k, ...]             bitmaps whose bit of this member goes to 0
 --   set     [k, ...]             bitmaps whose bit of this member goes to 1
 --   id, bit                      the member's id, and its bit in the bitmaps
--- (k: an index into KEYS.) Returns 'ok', or 'stale' with nothing written when the record
--- or a lookup entry is no longer as read: the caller reads again and retries.
-local change = cjson.decode(ARGV[1])
-local flat = redis.call('HGETALL', KEYS[1])
-local expected = change.record
-if #flat ~= #expected then return 'stale' end
-local current = {}
-for i = 1, #flat, 2 do current[flat[i]] = flat[i + 1] end
-for i = 1, #expected, 2 do
-  if current[expected[i]] ~= expected[i + 1] then return 'stale' end
+-- (k: an index into KEYS.) Returns one result per change: 'ok', or 'stale' with nothing
+-- of that change written when its record or a lookup entry is no longer as read (the
+-- caller reads again and retries).
+local function apply(change)
+  local member = KEYS[change.m]
+  local flat = redis.call('HGETALL', member)
+  local expected = change.record
+  if #flat ~= #expected then return 'stale' end
+  local current = {}
+  for i = 1, #flat, 2 do current[flat[i]] = flat[i + 1] end
+  for i = 1, #expected, 2 do
+    if current[expected[i]] ~= expected[i + 1] then return 'stale' end
+  end
+  for _, entry in ipairs(change.owners) do
+    local owner = redis.call('HGET', KEYS[entry[1]], entry[2]) or ''
+    if owner ~= entry[3] then return 'stale' end
+  end
+  redis.call('DEL', member)
+  if #change.new > 0 then redis.call('HSET', member, unpack(change.new)) end
+  for _, entry in ipairs(change.unlink) do redis.call('HDEL', KEYS[entry[1]], entry[2]) end
+  for _, entry in ipairs(change.link) do redis.call('HSET', KEYS[entry[1]], entry[2], change.id) end
+  for _, k in ipairs(change.clear) do redis.call('SETBIT', KEYS[k], change.bit, 0) end
+  for _, k in ipairs(change.set) do redis.call('SETBIT', KEYS[k], change.bit, 1) end
+  return 'ok'
 end
-for _, entry in ipairs(change.owners) do
-  local owner = redis.call('HGET', KEYS[entry[1]], entry[2]) or ''
-  if owner ~= entry[3] then return 'stale' end
-end
-redis.call('DEL', KEYS[1])
-if #change.new > 0 then redis.call('HSET', KEYS[1], unpack(change.new)) end
-for _, entry in ipairs(change.unlink) do redis.call('HDEL', KEYS[entry[1]], entry[2]) end
-for _, entry in ipairs(change.link) do redis.call('HSET', KEYS[entry[1]], entry[2], change.id) end
-for _, k in ipairs(change.clear) do redis.call('SETBIT', KEYS[k], change.bit, 0) end
-for _, k in ipairs(change.set) do redis.call('SETBIT', KEYS[k], change.bit, 1) end
-return 'ok'
+
+local results = {}
+for i = 1, #ARGV do results[i] = apply(cjson.decode(ARGV[i])) end
+return results
