@@ -241,3 +241,57 @@ def test_hundred_thousand_rows(api: TestClient, admin: Headers, redis_client: re
     last = store.find("demo-bkk", "email", "m99999@example.org")
     assert last is not None
     assert last.telegram_chat_id == 1_099_999
+
+
+@pytest.mark.timeout(30)
+def test_implausible_consent_dates_are_row_errors(api: TestClient, admin: Headers) -> None:
+    # Issue 10.1: before, one such row hung the import (and its API worker) for good.
+    body = (
+        CSV_HEADER
+        + "a@example.org,,,,,0026-11-01T10:00:00Z,import\n"
+        + "b@example.org,,,,,2026-11-01T10:00:00Z,import\n"
+    )
+    rows = jsonl(
+        member_body(
+            email="c@example.org", consent={"given_at": "1900-01-01T00:00:00Z", "source": "import"}
+        )
+    )
+    csv_report = api.post("/v1/members/import", content=body.encode(), headers=admin | CSV)
+    jsonl_report = api.post("/v1/members/import", content=rows, headers=admin | JSONL)
+    assert csv_report.status_code == jsonl_report.status_code == 200, csv_report.text
+    assert csv_report.json()["created"] == 1
+    [csv_error] = csv_report.json()["errors"]
+    assert (csv_error["row"], csv_error["field"]) == (2, "consent_given_at")
+    [jsonl_error] = jsonl_report.json()["errors"]
+    assert (jsonl_error["row"], jsonl_error["field"]) == (1, "consent.given_at")
+    assert "2000-01-01" in jsonl_error["message"]
+
+
+# Issue 10.4: inputs that got a 500, or an answer repeating megabytes of the input.
+
+
+def test_a_csv_cell_over_the_csv_limit_is_refused_naming_its_row(
+    api: TestClient, admin: Headers, redis_client: redis.Redis
+) -> None:
+    body = CSV_HEADER + "a@example.org,,,,,2026-11-01T10:00:00Z,import\n" + "x" * 200_000 + "\n"
+    response = api.post("/v1/members/import", content=body.encode(), headers=admin | CSV)
+    assert_error(response, 422, "invalid_input", "row 3", "cannot read the CSV")
+    assert not redis_client.keys("*:m:*")
+
+
+def test_a_ten_megabyte_header_line_is_refused(api: TestClient, admin: Headers) -> None:
+    body = "email" + "y" * 10_000_000 + "\n" + "a@example.org\n"
+    response = api.post("/v1/members/import", content=body.encode(), headers=admin | CSV)
+    error = assert_error(response, 422, "invalid_input", "header")
+    assert len(response.content) < 2_000, error
+
+
+def test_an_unknown_field_name_is_not_echoed_back_whole(api: TestClient, admin: Headers) -> None:
+    row = json.dumps(member_body() | {"z" * 5_000_000: 1})
+    response = api.post("/v1/members/import", content=row.encode(), headers=admin | JSONL)
+    assert response.status_code == 200, response.text[:500]
+    [error] = response.json()["errors"]
+    assert error["message"] == "unknown field"
+    assert error["field"].startswith("zzz")
+    assert len(error["field"]) <= defaults.ERROR_EXCERPT_CHARACTERS
+    assert len(response.content) < 2_000

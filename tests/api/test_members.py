@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import cast
 
+import pytest
 import redis
 
+from lifeline.core import defaults
 from lifeline.members import MemberStore
 from tests.api.conftest import Headers, KeyMaker
 from tests.api.helpers import CONSENT, TestClient, assert_error, member_body
@@ -181,3 +183,45 @@ def test_members_need_the_admin_role(
 
     assert_error(response, 403, "forbidden", "admin")
     assert redis_client.dbsize() == size
+
+
+# Issue 10.1: a consent year typed wrong once sent the member encoder into an endless loop.
+IMPLAUSIBLE_CONSENT = ["0026-11-01T10:00:00Z", "1969-12-31T23:59:59Z", "1999-12-31T23:00:00Z"]
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("given_at", [*IMPLAUSIBLE_CONSENT, "2999-01-01T00:00:00Z"])
+def test_an_implausible_consent_date_is_refused_naming_the_field(
+    api: TestClient, admin: Headers, given_at: str, redis_client: redis.Redis
+) -> None:
+    body = member_body(consent={"given_at": given_at, "source": "import"})
+    response = api.post("/v1/members", json=body, headers=admin)
+    assert_error(response, 422, "invalid_input", "body.consent.given_at", "2000-01-01")
+    assert redis_client.dbsize() == 0 or not redis_client.keys("*:m:*")
+
+
+@pytest.mark.timeout(30)
+def test_an_implausible_consent_date_is_refused_in_a_patch(api: TestClient, admin: Headers) -> None:
+    member = api.post("/v1/members", json=member_body(), headers=admin).json()
+    patch = {"consent": {"given_at": "0026-11-01T10:00:00Z", "source": "phone"}}
+    response = api.patch(f"/v1/members/{member['id']}", json=patch, headers=admin)
+    assert_error(response, 422, "invalid_input", "body.consent.given_at")
+    assert api.get(f"/v1/members/{member['id']}", headers=admin).json() == member
+
+
+@pytest.mark.parametrize("chat_id", [2**52, -(2**52), 2**63, -(2**64), 10**30])
+def test_a_telegram_chat_id_beyond_telegrams_range_is_refused(
+    api: TestClient, admin: Headers, chat_id: int
+) -> None:
+    # Issue 10.4: ids beyond 64 bits were accepted and stored.
+    response = api.post("/v1/members", json=member_body(telegram_chat_id=chat_id), headers=admin)
+    assert_error(response, 422, "invalid_input", "body.telegram_chat_id")
+
+
+def test_an_error_lists_a_bounded_number_of_problems(api: TestClient, admin: Headers) -> None:
+    # Issue 10.4: an answer never repeats more of the input than a bounded excerpt.
+    body = member_body() | {f"unknown{i}": i for i in range(5_000)} | {"q" * 100_000: 1}
+    response = api.post("/v1/members", json=body, headers=admin)
+    error = assert_error(response, 422, "invalid_input", "more problems")
+    assert len(error["details"]) == defaults.ERROR_DETAILS
+    assert len(response.content) < 20_000

@@ -215,3 +215,15 @@ def test_channel_the_tenant_lacks_is_refused(
 
     assert_error(response, 422, "invalid_input", "channels:", "telegram")
     assert plan_jobs(rq_client) == 0
+
+
+@pytest.mark.parametrize("cursor", ["email:" + "9" * 25, "email:-1", "fax:0", "email:"])
+def test_a_failures_cursor_out_of_range_is_refused(
+    api: TestClient, publisher: Headers, cursor: str
+) -> None:
+    # Issue 10.4: a 25-digit offset reached Redis and came back as a 500.
+    notice_id = api.post("/v1/notices", json=NOTICE, headers=publisher).json()["id"]
+    response = api.get(
+        f"/v1/notices/{notice_id}/failures", params={"cursor": cursor}, headers=publisher
+    )
+    assert_error(response, 422, "invalid_input", "query.cursor")

@@ -31,7 +31,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.types import ExceptionHandler
 
-from lifeline.core.defaults import RETRY_AFTER_SECONDS
+from lifeline.core.defaults import ERROR_DETAILS, RETRY_AFTER_SECONDS
 from lifeline.core.errors import (
     Conflict,
     InvalidInput,
@@ -40,7 +40,7 @@ from lifeline.core.errors import (
     PermissionDenied,
     StoreUnavailable,
 )
-from lifeline.core.locations import dotted
+from lifeline.core.locations import dotted, excerpt
 
 log = logging.getLogger(__name__)
 
@@ -170,8 +170,10 @@ async def _validation(request: Request, exc: RequestValidationError) -> JSONResp
     malformed = next((p for p in problems if p.get("type") == "json_invalid"), None)
     if malformed is not None:
         return error_response(400, "malformed_json", _malformed(malformed))
-    details = [{"field": _location(p), "message": _problem(p)} for p in problems]
+    details = [{"field": _location(p), "message": _problem(p)} for p in problems[:ERROR_DETAILS]]
     message = "; ".join(f"{d['field']}: {d['message']}" for d in details)
+    if len(problems) > ERROR_DETAILS:
+        message += f"; and {len(problems) - ERROR_DETAILS} more problems"
     return error_response(422, "invalid_input", message, details=details)
 
 
@@ -210,7 +212,7 @@ def _problem(problem: Any) -> str:
         return "required"
     if kind in {"model_attributes_type", "dict_type"} and isinstance(problem.get("input"), bytes):
         return "expected a JSON object sent with Content-Type: application/json"
-    return str(problem.get("msg", "invalid")).removeprefix("Value error, ")
+    return excerpt(str(problem.get("msg", "invalid")).removeprefix("Value error, "), 300)
 
 
 def _malformed(problem: Any) -> str:

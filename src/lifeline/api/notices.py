@@ -48,7 +48,7 @@ IdempotencyKey = Annotated[
     ),
 ]
 
-CURSOR_PATTERN = rf"^({'|'.join(CHANNEL_KINDS)}):\d+$"
+CURSOR_PATTERN = rf"^({'|'.join(CHANNEL_KINDS)}):\d{{1,9}}$"
 """``<channel>:<offset>`` of a failures page."""
 
 Preview = dict[str, dict[str, dict[str, str | int]]]

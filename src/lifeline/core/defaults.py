@@ -216,6 +216,18 @@ DISPLAY_TIMEZONE = "Europe/Berlin"
 DEFAULT_PHONE_REGION = "DE"
 """Numbers written without a country code are read as German ones."""
 
+CONSENT_EARLIEST_YEAR = 2000
+"""A consent given before this year is a typo (``0026-11-01``), not a fact: refused."""
+
+CLOCK_SKEW_SECONDS = 300
+"""How far in the future a time from outside may lie (clocks differ) before it is refused."""
+
+ERROR_EXCERPT_CHARACTERS = 64
+"""Most characters of the input an error message repeats (a field name, a cell)."""
+
+ERROR_DETAILS = 50
+"""Most problems one error answer lists; past this it says how many more there were."""
+
 # --- the admin API -----------------------------------------------------------------------
 
 API_MAX_BODY_BYTES = 1_048_576

@@ -67,13 +67,15 @@ def decode(member_id: int, fields: Mapping[str, str]) -> Member:
 
 
 def _b36(number: int) -> str:
+    """``number`` in base 36, as ``int(text, 36)`` reads it back (negative ones too)."""
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    sign, number = ("-", -number) if number < 0 else ("", number)
     out = ""
     while True:
         number, rest = divmod(number, 36)
         out = digits[rest] + out
         if number == 0:
-            return out
+            return sign + out
 
 
 def _as_mapping(data: MemberData | Mapping[str, Any]) -> Mapping[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from lifeline.config import TenantConfig
 from lifeline.core import defaults
 from lifeline.core.errors import Conflict, InvalidInput
-from lifeline.core.locations import dotted
+from lifeline.core.locations import dotted, excerpt, quoted
 from lifeline.core.vocabulary import CONTACT_BY_CHANNEL, CONTACTS
 from lifeline.members.intake import checked_topics, to_data
 from lifeline.members.model import Member
@@ -132,12 +132,12 @@ def _csv_rows(text: str) -> list[_Row]:
     first_line = text.split("\n", 1)[0]
     # Spreadsheets set to German write ';' between cells.
     delimiter = ";" if ";" in first_line and "," not in first_line else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [name.strip().lower() for name in next(reader, [])]
+    rows = _csv_records(csv.reader(io.StringIO(text), delimiter=delimiter))
+    header = [name.strip().lower() for name in next(rows, [])]
     unknown = [name for name in header if name not in CSV_COLUMNS]
     if not header or unknown:
         raise InvalidInput(
-            f"unknown column {unknown[0]!r}; columns are: {', '.join(CSV_COLUMNS)}"
+            f"unknown column {quoted(unknown[0])}; columns are: {', '.join(CSV_COLUMNS)}"
             if unknown
             else "the CSV has no header row",
             field="header",
@@ -147,9 +147,25 @@ def _csv_rows(text: str) -> list[_Row]:
     # Numbered as a spreadsheet shows them: the header is row 1, blank rows count.
     return [
         _csv_row(number, header, cells)
-        for number, cells in enumerate(reader, start=2)
+        for number, cells in enumerate(rows, start=2)
         if any(cell.strip() for cell in cells)
     ]
+
+
+def _csv_records(reader: Iterator[list[str]]) -> Iterator[list[str]]:
+    """The reader's rows; InvalidInput naming the row where the CSV cannot be read on (a
+    cell over the csv module's 128 KiB, a NUL byte): nothing of the import is written."""
+    number = 0
+    while True:
+        number += 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            where = "header" if number == 1 else f"row {number}"
+            raise InvalidInput(f"{where}: cannot read the CSV: {exc}", field=where) from None
+        yield cells
 
 
 def _csv_row(number: int, header: list[str], cells: list[str]) -> _Row:
@@ -232,7 +248,7 @@ def _message(error: Any) -> str:
         return "unknown field"
     if error["type"] == "missing":
         return "required"
-    return str(error["msg"]).removeprefix("Value error, ")
+    return excerpt(str(error["msg"]).removeprefix("Value error, "), 300)
 
 
 def _conflict_field(exc: Conflict | InvalidInput) -> str | None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from lifeline.config import TenantConfig
 from lifeline.core.errors import InvalidInput
+from lifeline.core.locations import quoted
 from lifeline.core.vocabulary import CONTACT_BY_FIELD
 from lifeline.members.model import Member, MemberData
 from lifeline.members.schemas import MemberIn, MemberPatch
@@ -92,7 +93,7 @@ def checked_topics(tenant: TenantConfig, topics: Sequence[str]) -> tuple[str, ..
     unknown = [t for t in topics if t not in tenant.topics]
     if unknown:
         raise InvalidInput(
-            f"unknown topic {unknown[0]!r}; this tenant has: {', '.join(tenant.topics)}",
+            f"unknown topic {quoted(unknown[0])}; this tenant has: {', '.join(tenant.topics)}",
             field="topics",
         )
     if not topics:

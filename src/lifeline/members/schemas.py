@@ -6,6 +6,7 @@ that depend on the tenant (its topics) are ``lifeline.members.intake``'s.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import phonenumbers
@@ -35,11 +36,31 @@ def normalize_phone(value: str) -> str:
 
 Phone = Annotated[str, AfterValidator(normalize_phone)]
 
+TELEGRAM_ID_LIMIT = 2**52
+
+
+def _plausible_consent(value: datetime) -> datetime:
+    """A consent date a person could have given: not before 2000, not in the future."""
+    earliest = datetime(defaults.CONSENT_EARLIEST_YEAR, 1, 1, tzinfo=UTC)
+    latest = datetime.now(UTC) + timedelta(seconds=defaults.CLOCK_SKEW_SECONDS)
+    if not earliest <= value <= latest:
+        raise ValueError(
+            f"must lie between {earliest:%Y-%m-%d} and now (got {value:%Y-%m-%d}: a typo in "
+            "the year?)"
+        )
+    return value
+
+
+ConsentTime = Annotated[AwareDatetime, AfterValidator(_plausible_consent)]
+
+TelegramChatId = Annotated[int, Field(gt=-TELEGRAM_ID_LIMIT, lt=TELEGRAM_ID_LIMIT, strict=False)]
+"""Telegram ids have at most 52 significant bits (Bot API docs), sign apart."""
+
 
 class Consent(InputModel):
     """When and how a member agreed to be contacted."""
 
-    given_at: AwareDatetime
+    given_at: ConsentTime
     source: str = Field(min_length=1, max_length=64)
 
 
@@ -50,7 +71,7 @@ class MemberIn(InputModel):
     """None means the tenant's default language."""
     topics: list[Topic] | None = Field(default=None, max_length=20)
     """None means the tenant's first topic."""
-    telegram_chat_id: int | None = None
+    telegram_chat_id: TelegramChatId | None = None
     email: EmailStr | None = None
     phone: Phone | None = None
     consent: Consent
@@ -67,7 +88,7 @@ class MemberPatch(InputModel):
 
     language: Language | None = None
     topics: list[Topic] | None = Field(default=None, max_length=20)
-    telegram_chat_id: int | None = None
+    telegram_chat_id: TelegramChatId | None = None
     email: EmailStr | None = None
     phone: Phone | None = None
     consent: Consent | None = None

@@ -15,6 +15,7 @@ from typing import Any
 
 from lifeline.config import TenantConfig
 from lifeline.core.errors import Conflict, InvalidInput
+from lifeline.core.locations import quoted
 from lifeline.core.vocabulary import CHANNEL_KINDS, Stage
 from lifeline.notices.model import Notice
 from lifeline.notices.schemas import NoticeIn, ResolveIn, UpdateIn
@@ -36,7 +37,8 @@ def prepare(tenant: TenantConfig, body: NoticeIn) -> dict[str, Any]:
     unknown_topics = [t for t in body.topics if t not in tenant.topics]
     if unknown_topics:
         raise InvalidInput(
-            f"unknown topic {unknown_topics[0]!r}; this tenant has: {', '.join(tenant.topics)}",
+            f"unknown topic {quoted(unknown_topics[0])}; this tenant has: "
+            f"{', '.join(tenant.topics)}",
             field="topics",
         )
     offered = tenant.channels.configured()
@@ -45,7 +47,7 @@ def prepare(tenant: TenantConfig, body: NoticeIn) -> dict[str, Any]:
     missing = [c for c in channels if c not in offered]
     if missing or not channels:
         raise InvalidInput(
-            f"channel {missing[0]!r} is not configured for this tenant"
+            f"channel {quoted(missing[0])} is not configured for this tenant"
             if missing
             else "this tenant has no channel configured",
             field="channels",
@@ -54,7 +56,7 @@ def prepare(tenant: TenantConfig, body: NoticeIn) -> dict[str, Any]:
     unknown_services = [s for s in body.services if s not in known]
     if unknown_services:
         raise InvalidInput(
-            f"unknown service {unknown_services[0]!r}; known: {', '.join(sorted(known))}",
+            f"unknown service {quoted(unknown_services[0])}; known: {', '.join(sorted(known))}",
             field="services",
         )
     doc = body.model_dump(mode="json")
