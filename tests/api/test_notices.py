@@ -227,3 +227,16 @@ def test_a_failures_cursor_out_of_range_is_refused(
         f"/v1/notices/{notice_id}/failures", params={"cursor": cursor}, headers=publisher
     )
     assert_error(response, 422, "invalid_input", "query.cursor")
+
+
+def test_notice_ids_tell_a_tenant_nothing_about_the_others(
+    api: TestClient, publisher: Headers, make_key: KeyMaker
+) -> None:
+    # Issue 10.15: with one counter for all tenants, ids gave away how much others posted.
+    other = make_key("publisher", tenant="other-kk")
+    email_only = NOTICE | {"channels": ["email"]}
+    ids = [api.post("/v1/notices", json=NOTICE, headers=publisher).json()["id"] for _ in range(3)]
+    theirs = api.post("/v1/notices", json=email_only, headers=other).json()["id"]
+    assert ids == [1, 2, 3]
+    assert theirs == 1
+    assert api.get(f"/v1/notices/{ids[2]}", headers=other).status_code == 404

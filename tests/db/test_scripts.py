@@ -104,6 +104,7 @@ def test_every_script_compiles(redis_client: redis.Redis) -> None:
         ("lifeline.members", ("owners.lua",)),
         ("lifeline.members", ("records.lua",)),
         ("lifeline.notices", ("create.lua",)),
+        ("lifeline.notices", ("next_id.lua",)),
         *(
             ("lifeline.delivery", ("ledger.lua", name))
             for name in ("claim.lua", "record.lua", "skip.lua")

@@ -34,12 +34,26 @@ def test_create_and_get(store: NoticeStore) -> None:
     assert (got.headline, got.channels, got.status) == (DOC["headline"], ("email",), "active")
 
 
-def test_ids_are_global_so_another_tenants_id_is_not_found(store: NoticeStore) -> None:
-    mine, _ = store.create("a", DOC)
+def test_ids_count_per_tenant_and_another_tenants_notice_is_not_found(
+    store: NoticeStore,
+) -> None:
+    # Issue 10.15: one counter for all let a tenant count the others' notices.
+    mine = [store.create("a", DOC)[0] for _ in range(3)]
     theirs, _ = store.create("b", DOC)
-    assert mine.id != theirs.id
+    assert [n.id for n in mine] == [1, 2, 3]
+    assert theirs.id == 1
+    store.create("b", DOC)
     with pytest.raises(NotFound):
-        store.get("a", theirs.id)
+        store.get("b", mine[2].id)  # b has notices 1 and 2 only
+
+
+def test_a_tenants_ids_continue_after_the_shared_counter_of_0_1(
+    store: NoticeStore, redis_client: redis.Redis
+) -> None:
+    redis_client.set("ll:seq:notice", 41)  # what 0.1 left behind
+    first, _ = store.create("a", DOC)
+    assert first.id == 42
+    assert store.create("b", DOC)[0].id == 42
 
 
 def test_idempotency_key_replays_first_notice(
@@ -54,7 +68,7 @@ def test_idempotency_key_replays_first_notice(
         store.create("a", DOC, idempotency_key="k1", fingerprint="other")
     other_tenant, created_b = store.create("b", DOC, idempotency_key="k1", fingerprint="f")
     assert created_b
-    assert other_tenant.id != first.id
+    assert store.get("b", other_tenant.id).tenant_id == "b"  # its own notice, not a's
 
 
 def test_list_active_first_then_newest(store: NoticeStore) -> None:

@@ -24,8 +24,12 @@ from lifeline.core.errors import Conflict, NotFound
 from lifeline.db import keys, scripts
 from lifeline.notices.model import Notice, from_document
 
-NOTICE_SEQ = keys.global_key("seq:notice")
-"""Hands out notice ids."""
+LEGACY_NOTICE_SEQ = keys.global_key("seq:notice")
+"""The counter all tenants shared before 0.2; a tenant's own counter starts where it was."""
+
+
+def _counter(tenant_id: str) -> str:
+    return f"{keys.tenant(tenant_id)}seq:notice"
 
 
 def notice_key(tenant_id: str, notice_id: int) -> str:
@@ -52,6 +56,7 @@ class NoticeStore:
     def __init__(self, client: redis.Redis) -> None:
         self.redis = client
         self._create = scripts.load(client, __package__, "create.lua")
+        self._next_id = scripts.load(client, __package__, "next_id.lua")
 
     def create(
         self,
@@ -71,7 +76,7 @@ class NoticeStore:
             known = cast(str | None, self.redis.get(idem))
             if known is not None:
                 return self._replay(tenant_id, known, fingerprint), False
-        notice_id = int(self.redis.incr(NOTICE_SEQ))
+        notice_id = int(self._next_id(keys=[_counter(tenant_id), LEGACY_NOTICE_SEQ]))
         index = notices_key(tenant_id) if parent_id is None else _followups(tenant_id, parent_id)
         status, value = self._create(
             keys=[notice_key(tenant_id, notice_id), index, *([idem] if idem else [])],
