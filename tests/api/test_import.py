@@ -295,3 +295,17 @@ def test_an_unknown_field_name_is_not_echoed_back_whole(api: TestClient, admin: 
     assert error["field"].startswith("zzz")
     assert len(error["field"]) <= defaults.ERROR_EXCERPT_CHARACTERS
     assert len(response.content) < 2_000
+
+
+def test_numbers_not_taken_for_sms_are_row_errors(api: TestClient, admin: Headers) -> None:
+    # Issue 10.9: the import reports them by row and keeps the other rows.
+    body = (
+        CSV_HEADER
+        + "a@example.org,+49 900 1234567,,,,2026-11-01T10:00:00Z,import\n"
+        + "b@example.org,+4915112345678,,,,2026-11-01T10:00:00Z,import\n"
+    )
+    report = api.post("/v1/members/import", content=body.encode(), headers=admin | CSV).json()
+    assert report["created"] == 1
+    [error] = report["errors"]
+    assert (error["row"], error["field"]) == (2, "phone")
+    assert "premium-rate" in error["message"]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import cast
 
 import pytest
 import redis
 
+from lifeline.api import create_app
+from lifeline.config import Settings
 from lifeline.core import defaults
 from lifeline.members import MemberStore
 from tests.api.conftest import Headers, KeyMaker
@@ -225,3 +228,36 @@ def test_an_error_lists_a_bounded_number_of_problems(api: TestClient, admin: Hea
     error = assert_error(response, 422, "invalid_input", "more problems")
     assert len(error["details"]) == defaults.ERROR_DETAILS
     assert len(response.content) < 20_000
+
+
+# Issue 10.9: SMS pumping — premium-rate, service and foreign numbers were taken for SMS.
+@pytest.mark.parametrize(
+    ("phone", "why"),
+    [
+        ("+49 900 1234567", "premium-rate"),
+        ("+49 137 1234567", "not a mobile"),
+        ("+49 30 1234567", "landline"),
+        ("+44 7911 123456", "not taken for SMS"),
+        ("+43 664 1234567", "AT"),
+    ],
+)
+def test_only_mobile_numbers_of_the_tenants_countries_are_taken(
+    api: TestClient, admin: Headers, phone: str, why: str
+) -> None:
+    response = api.post("/v1/members", json=member_body(phone=phone), headers=admin)
+    assert_error(response, 422, "invalid_input", "phone", why)
+    member = api.post("/v1/members", json=member_body(), headers=admin).json()
+    patched = api.patch(f"/v1/members/{member['id']}", json={"phone": phone}, headers=admin)
+    assert_error(patched, 422, "invalid_input", "phone", why)
+
+
+def test_a_tenant_may_allow_more_countries(
+    make_settings: Callable[..., Settings], redis_client: redis.Redis, make_key: KeyMaker
+) -> None:
+    settings = make_settings(allowed_countries=["DE", "AT"])
+    with TestClient(create_app(settings)) as api:
+        response = api.post(
+            "/v1/members", json=member_body(phone="+43 664 1234567"), headers=make_key("admin")
+        )
+    assert response.status_code == 201, response.text
+    assert response.json()["phone"] == "+436641234567"

@@ -7,9 +7,19 @@ provider per channel kind.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
+import phonenumbers
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from lifeline.channels import EmailProvider, ProviderConfig, SmsProvider, TelegramProvider
 from lifeline.core import defaults
@@ -65,6 +75,16 @@ class TenantChannels(_Section):
         return {kind: cfg for kind, cfg in found.items() if cfg is not None}
 
 
+def _country(value: str) -> str:
+    code = value.upper()
+    if code not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"{value!r} is not an ISO 3166 country code such as DE or AT")
+    return code
+
+
+CountryCode = Annotated[str, AfterValidator(_country)]
+
+
 class TenantConfig(_Section):
     """``[[tenants]]``: one insurer."""
 
@@ -77,6 +97,11 @@ class TenantConfig(_Section):
     """Topics members can follow; new members get the first one unless they choose."""
     templates_dir: Path | None = None
     """Folder with ``<lang>/<template>`` files that replace the built-in ones."""
+    allowed_countries: list[CountryCode] = Field(
+        default_factory=lambda: list(defaults.SMS_COUNTRIES), min_length=1
+    )
+    """Countries (ISO 3166 alpha-2) whose mobile numbers members may give for SMS: texts to
+    other countries cost more and are how SMS pumping fraud earns."""
     channels: TenantChannels = TenantChannels()
 
 

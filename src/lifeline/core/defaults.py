@@ -216,6 +216,10 @@ DISPLAY_TIMEZONE = "Europe/Berlin"
 DEFAULT_PHONE_REGION = "DE"
 """Numbers written without a country code are read as German ones."""
 
+SMS_COUNTRIES = ("DE",)
+"""Where members' SMS numbers may be (``tenants[].allowed_countries``): the insurer's own
+country; a tenant names more if its members live abroad."""
+
 CONSENT_EARLIEST_YEAR = 2000
 """A consent given before this year is a typo (``0026-11-01``), not a fact: refused."""
 

@@ -19,7 +19,7 @@ from lifeline.core import defaults
 from lifeline.core.errors import Conflict, InvalidInput
 from lifeline.core.locations import dotted, excerpt, quoted
 from lifeline.core.vocabulary import CONTACT_BY_CHANNEL, CONTACTS
-from lifeline.members.intake import checked_topics, to_data
+from lifeline.members.intake import checked_phone, checked_topics, to_data
 from lifeline.members.model import Member
 from lifeline.members.schemas import MemberIn
 from lifeline.members.store import MemberStore
@@ -196,6 +196,8 @@ def _check_row(tenant: TenantConfig, row: _Row) -> MemberIn | list[tuple[str | N
             body = MemberIn.model_validate(row.raw)
         if body.topics is not None:
             checked_topics(tenant, body.topics)
+        if body.phone is not None:
+            checked_phone(tenant, body.phone)
         return body
     except ValidationError as exc:
         csv_row = isinstance(row.raw, dict)

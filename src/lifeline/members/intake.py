@@ -2,13 +2,17 @@
 tenant's defaults, a PATCH becomes store changes.
 
 The schemas (``lifeline.members.schemas``) check a member's shape; this module adds what
-depends on the tenant: its topics, its default language and topic.
+depends on the tenant: its topics, its default language and topic, and which numbers it
+sends SMS to (mobile numbers of its ``allowed_countries``: no premium-rate or service
+numbers, the targets of SMS pumping fraud).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+
+import phonenumbers
 
 from lifeline.config import TenantConfig
 from lifeline.core.errors import InvalidInput
@@ -35,7 +39,7 @@ def to_data(tenant: TenantConfig, body: MemberIn, existing: Member | None = None
         topics=topics,
         telegram_chat_id=body.telegram_chat_id,
         email=body.email.lower() if body.email else None,
-        phone=body.phone,
+        phone=checked_phone(tenant, body.phone) if body.phone else None,
         consent_given_at=consent.given_at,
         consent_source=consent.source,
     )
@@ -50,7 +54,9 @@ def to_changes(tenant: TenantConfig, patch: MemberPatch) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     for name in patch.model_fields_set:
         value = getattr(patch, name)
-        if name in CONTACT_BY_FIELD:
+        if name == "phone" and value is not None:
+            changes[name] = checked_phone(tenant, value)
+        elif name in CONTACT_BY_FIELD:
             changes[name] = value.lower() if name == "email" and value else value
         elif value is None:
             raise InvalidInput("cannot be removed, only changed", field=name)
@@ -99,3 +105,38 @@ def checked_topics(tenant: TenantConfig, topics: Sequence[str]) -> tuple[str, ..
     if not topics:
         raise InvalidInput("a member follows at least one topic", field="topics")
     return tuple(dict.fromkeys(topics))  # without repeats, in the given order
+
+
+_SMS_TYPES = {
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+}
+_TYPE_NAMES = {
+    phonenumbers.PhoneNumberType.PREMIUM_RATE: "a premium-rate number",
+    phonenumbers.PhoneNumberType.SHARED_COST: "a shared-cost number",
+    phonenumbers.PhoneNumberType.TOLL_FREE: "a toll-free number",
+    phonenumbers.PhoneNumberType.FIXED_LINE: "a landline",
+    phonenumbers.PhoneNumberType.VOIP: "a VoIP number",
+    phonenumbers.PhoneNumberType.PAGER: "a pager",
+    phonenumbers.PhoneNumberType.UAN: "a company number",
+    phonenumbers.PhoneNumberType.VOICEMAIL: "a voicemail number",
+    phonenumbers.PhoneNumberType.PERSONAL_NUMBER: "a personal forwarding number",
+}
+
+
+def checked_phone(tenant: TenantConfig, phone: str) -> str:
+    """``phone`` (E.164) if the tenant sends SMS to it: a mobile number of one of its
+    ``allowed_countries``; InvalidInput naming why not."""
+    number = phonenumbers.parse(phone)
+    country = phonenumbers.region_code_for_number(number)
+    if country not in tenant.allowed_countries:
+        raise InvalidInput(
+            f"numbers in {country or 'this region'} are not taken for SMS; this tenant "
+            f"sends to {', '.join(tenant.allowed_countries)}",
+            field="phone",
+        )
+    kind = phonenumbers.number_type(number)
+    if kind not in _SMS_TYPES:
+        what = _TYPE_NAMES.get(kind, "not a mobile number")
+        raise InvalidInput(f"{what}, not a mobile one: SMS go to mobiles only", field="phone")
+    return phone
