@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 import redis
 
+from lifeline import __version__ as lifeline_version
 from lifeline.access import apikeys
+from lifeline.cli.embedded_redis import free_port
 from tests import reaper
 
 CONFIG = """
@@ -135,3 +137,56 @@ def test_dev_once_delivers_sample_notice_to_outbox(tmp_path: Path) -> None:
     assert english
     assert "Outage" in english[0]["subject"]
     assert done.stdout.strip().splitlines()[-1].startswith("ll_")
+
+
+# Issue 10.10: the CLI promised no tracebacks and printed them.
+
+
+@pytest.fixture
+def unreachable_env(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    """A config whose Redis is a port nobody listens on."""
+    config = tmp_path / "unreachable.toml"
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    config.write_text(CONFIG.format(redis_url=url, outbox=tmp_path / "outbox"))
+    return env | {"LIFELINE_CONFIG": str(config)}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("keys", "create", "--tenant", "demo-bkk", "--role", "admin"),
+        ("worker",),
+        ("dev", "--once", "--port", "0"),
+    ],
+)
+def test_an_unreachable_redis_is_one_line_at_once(
+    unreachable_env: dict[str, str], tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    done = lifeline(*args, env=unreachable_env, cwd=tmp_path, timeout=30)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("error: cannot reach Redis at redis://127.0.0.1:")
+
+
+def test_check_config_without_a_config_says_so(env: dict[str, str], tmp_path: Path) -> None:
+    bare = {k: v for k, v in env.items() if k != "LIFELINE_CONFIG"}
+    done = lifeline("check-config", env=bare, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "no config file to check" in done.stderr
+    named = lifeline("check-config", env["LIFELINE_CONFIG"], env=bare, cwd=tmp_path)
+    assert named.returncode == 0, named.stderr
+    assert named.stdout.startswith("demo-bkk: Demo BKK")
+
+
+def test_a_long_message_stays_on_one_line_in_a_pipe(env: dict[str, str], tmp_path: Path) -> None:
+    tenant = "t" * 120
+    done = lifeline("keys", "create", "--tenant", tenant, "--role", "admin", env=env, cwd=tmp_path)
+    assert done.returncode == 2
+    [line] = done.stderr.strip().splitlines()
+    assert tenant in line
+
+
+def test_version(env: dict[str, str], tmp_path: Path) -> None:
+    done = lifeline("--version", env=env, cwd=tmp_path)
+    assert (done.returncode, done.stdout.strip()) == (0, f"lifeline {lifeline_version}")

@@ -13,13 +13,16 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
+import redis
 import typer
 from rich.console import Console
 
+import lifeline
 from lifeline.config import Settings, load_settings
 from lifeline.core.errors import LifelineError
+from lifeline.db import ensure_reachable
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -42,7 +45,7 @@ app.add_typer(notice_app, name="notice")
 app.add_typer(keys_app, name="keys")
 app.add_typer(bot_app, name="bot")
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one problem, one line, also in a pipe
 
 ApiUrl = Annotated[
     str, typer.Option("--api", envvar="LIFELINE_API_URL", help="Base URL of the Lifeline API.")
@@ -60,16 +63,44 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except LifelineError as exc:
-            # The message may hold [brackets] (patterns, key paths): never read it as markup.
-            err.print("[bold red]error:[/]", end=" ", highlight=False)
-            err.print(str(exc), highlight=False, markup=False)
-            raise typer.Exit(2) from None
+            _fail(str(exc))
+        except redis.RedisError as exc:  # e.g. Redis went away and patience ran out
+            _fail(f"Redis: {type(exc).__name__}: {exc}")
 
     return wrapper
 
 
+def _fail(message: str) -> NoReturn:
+    # The message may hold [brackets] (patterns, key paths): never read it as markup.
+    err.print("[bold red]error:[/]", end=" ", highlight=False)
+    err.print(message, highlight=False, markup=False)
+    raise typer.Exit(2) from None
+
+
 def _settings() -> Settings:
     return load_settings()
+
+
+def _reachable(settings: Settings) -> Settings:
+    """The settings, once their Redis answers (else one line naming it, exit 2)."""
+    ensure_reachable(settings.redis.url)
+    return settings
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"lifeline {lifeline.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Lifeline: tell an insurer's members what is broken when its own IT is down."""
 
 
 def _logging(verbose: bool) -> None:
@@ -133,7 +164,7 @@ def worker(
     from lifeline.delivery import worker as worker_mod
 
     _logging(verbose)
-    worker_mod.run(_settings(), burst=burst, name=name)
+    worker_mod.run(_reachable(_settings()), burst=burst, name=name)
 
 
 @bot_app.callback(invoke_without_command=True)
@@ -237,16 +268,24 @@ def keys_create(
     bad = [r for r in role if r not in ROLES]
     if bad:
         raise LifelineError(f"--role: {bad[0]!r} is not one of {', '.join(ROLES)}")
-    key = apikeys.create(connect(settings.redis.url), tenant, set(role), name=name)
+    key = apikeys.create(connect(_reachable(settings).redis.url), tenant, set(role), name=name)
     err.print(f"API key for tenant {tenant} with roles {', '.join(sorted(role))}:")
     print(key)
 
 
 @app.command("check-config")
 @friendly
-def check_config() -> None:
+def check_config(
+    file: Annotated[
+        Path | None, typer.Argument(help="The config file (default: LIFELINE_CONFIG).")
+    ] = None,
+) -> None:
     """Validate the config file and print what it configures."""
-    settings = _settings()
+    if file is None and not os.environ.get("LIFELINE_CONFIG"):
+        raise LifelineError(
+            "no config file to check: pass it (lifeline check-config FILE) or set LIFELINE_CONFIG"
+        )
+    settings = load_settings(file)
     for tenant in settings.tenants:
         channels = ", ".join(
             f"{kind}={cfg.model_dump()['provider']}"

@@ -29,7 +29,7 @@ from lifeline.cli.watch import summary, watch
 from lifeline.config import Settings, load_settings
 from lifeline.core import defaults
 from lifeline.core.errors import LifelineError
-from lifeline.db import connect
+from lifeline.db import connect, ensure_reachable
 from lifeline.members import MemberData, MemberStore
 
 DEMO_TENANT = "demo-bkk"
@@ -93,7 +93,9 @@ def run(*, host: str, port: int, workers: int, once: bool, state_dir: Path) -> N
     state_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         redis_url = os.environ.get("LIFELINE_REDIS_URL") or _configured_redis()
-        if not redis_url:
+        if redis_url:
+            ensure_reachable(redis_url)  # say so now, not after the API's 30 s
+        else:
             embedded = EmbeddedRedis(state_dir / "redis", port=_port(defaults.DEV_REDIS_PORT))
             server = stack.enter_context(embedded)
             redis_url = server.url
@@ -105,7 +107,7 @@ def run(*, host: str, port: int, workers: int, once: bool, state_dir: Path) -> N
         children = [_spawn(["api", "--host", host, "--port", str(port)], env, state_dir)]
         children += [_spawn(["worker"], env, state_dir) for _ in range(workers)]
         stack.callback(_stop, children)
-        _wait_ready(base_url, children)
+        _wait_ready(base_url, children, state_dir)
         key = _seed(settings)
         notice_id = _send_sample(base_url, key)
         _explain(base_url, key, config_path, notice_id, settings)
@@ -160,14 +162,15 @@ def _spawn(args: list[str], env: dict[str, str], state_dir: Path) -> subprocess.
         )
 
 
-def _wait_ready(base_url: str, children: list[subprocess.Popen[bytes]]) -> None:
+def _wait_ready(base_url: str, children: list[subprocess.Popen[bytes]], logs: Path) -> None:
     deadline = time.monotonic() + defaults.DEV_READY_SECONDS
     while time.monotonic() < deadline:
         for child in children:
             if child.poll() is not None:
+                name = str(child.args[3]) if isinstance(child.args, list) else "a process"
                 raise LifelineError(
-                    f"{child.args!r} exited with {child.returncode}; "
-                    "see the log in the dev state folder"
+                    f"lifeline {name} exited with {child.returncode}: "
+                    f"{_last_line(logs / f'{name}.log')}"
                 )
         try:
             if httpx.get(f"{base_url}/readyz", timeout=1).status_code == 200:
@@ -175,7 +178,19 @@ def _wait_ready(base_url: str, children: list[subprocess.Popen[bytes]]) -> None:
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    raise LifelineError(f"the API did not become ready at {base_url}")
+    raise LifelineError(
+        f"the API did not become ready at {base_url}: {_last_line(logs / 'api.log')}"
+    )
+
+
+def _last_line(log: Path) -> str:
+    """The last line a child wrote, and where the rest is."""
+    try:
+        lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
+    except OSError:
+        lines = []
+    last = lines[-1].strip() if lines else "it wrote nothing"
+    return f"{last} (whole log: {log})"
 
 
 def _seed(settings: Settings) -> str:

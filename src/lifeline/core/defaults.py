@@ -40,6 +40,9 @@ REDIS_SOCKET_TIMEOUT_SECONDS = 10
 REDIS_RQ_SOCKET_TIMEOUT_SECONDS = 30
 """The same for RQ's clients; a worker raises it above its blocking dequeue's itself."""
 
+REDIS_PING_TIMEOUT_SECONDS = 2.0
+"""How long a command waits for Redis to answer its first PING before it refuses to start."""
+
 REDIS_HEALTH_CHECK_SECONDS = 30
 """An idle pooled connection is PINGed before use after this long (a dropped one is
 replaced instead of failing a command)."""

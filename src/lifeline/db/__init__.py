@@ -13,6 +13,8 @@ recorded once Redis is back instead of being lost and sent again by a re-run.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 import redis
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry as AsyncRetry
@@ -21,8 +23,9 @@ from redis.exceptions import ConnectionError, TimeoutError
 from redis.retry import Retry
 
 from lifeline.core import defaults
+from lifeline.core.errors import StoreUnavailable
 
-__all__ = ["connect", "connect_async", "connect_rq"]
+__all__ = ["connect", "connect_async", "connect_rq", "ensure_reachable", "masked_url"]
 
 _ERRORS = (ConnectionError, TimeoutError)
 """What is retried; ``BusyLoadingError`` (Redis still loading its AOF) is a ConnectionError."""
@@ -78,3 +81,24 @@ def connect_async(url: str, *, patient: bool = True) -> aioredis.Redis:
         socket_timeout=defaults.REDIS_SOCKET_TIMEOUT_SECONDS,
         retry=AsyncRetry(_backoff(), retries=_retries(patient), supported_errors=_ERRORS),
     )
+
+
+def masked_url(url: str) -> str:
+    """The Redis URL with its password replaced by ``***``, fit for messages and logs."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def ensure_reachable(url: str, *, timeout: float = defaults.REDIS_PING_TIMEOUT_SECONDS) -> None:
+    """StoreUnavailable naming the Redis unless it answers PING within ``timeout`` seconds:
+    commands refuse to start against a Redis that is not there, rather than fail later."""
+    client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        raise StoreUnavailable(f"cannot reach Redis at {masked_url(url)}: {exc}") from None
+    finally:
+        client.close()
