@@ -32,7 +32,7 @@ from tests.providers._http import Call
 from tests.providers.botapi import BotApiServer
 from tests.providers.fixtures import BOT_TOKEN
 
-SECRET = "s3cret-webhook-token"
+SECRET = "s3cret-webhook-token-of-forty-characters"
 WEBHOOK = "/telegram/demo-bkk/webhook"
 ACTIONS = frozenset(
     {"sendmessage", "editmessagetext", "editmessagereplymarkup", "answercallbackquery"}

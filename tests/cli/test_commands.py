@@ -190,3 +190,35 @@ def test_a_long_message_stays_on_one_line_in_a_pipe(env: dict[str, str], tmp_pat
 def test_version(env: dict[str, str], tmp_path: Path) -> None:
     done = lifeline("--version", env=env, cwd=tmp_path)
     assert (done.returncode, done.stdout.strip()) == (0, f"lifeline {lifeline_version}")
+
+
+def test_keys_list_rotate_and_revoke_from_the_shell(
+    env: dict[str, str], tmp_path: Path, redis_client: redis.Redis
+) -> None:
+    # Issue 10.7: keys could be created with the shipped tools, but not managed.
+    created = lifeline(
+        "keys", "create", "--tenant", "demo-bkk", "--role", "publisher",
+        "--label", "crisis desk", "--expires", "30d", env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.strip().splitlines()[-1]
+    grant = apikeys.describe(redis_client, key)
+    assert grant is not None
+    listed = lifeline("keys", "list", "--tenant", "demo-bkk", env=env, cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert grant.id in listed.stdout
+    assert "crisis desk" in listed.stdout
+    assert key not in listed.stdout
+    rotated = lifeline("keys", "rotate", "--tenant", "demo-bkk", grant.id, env=env, cwd=tmp_path)
+    assert rotated.returncode == 0, rotated.stderr
+    new_key = rotated.stdout.strip().splitlines()[-1]
+    assert apikeys.lookup(redis_client, key) is None
+    new = apikeys.lookup(redis_client, new_key)
+    assert new is not None
+    assert new.name == "crisis desk"
+    revoked = lifeline("keys", "revoke", "--tenant", "demo-bkk", new.id, env=env, cwd=tmp_path)
+    assert revoked.returncode == 0, revoked.stderr
+    assert apikeys.lookup(redis_client, new_key) is None
+    again = lifeline("keys", "revoke", "--tenant", "demo-bkk", new.id, env=env, cwd=tmp_path)
+    assert again.returncode == 2
+    assert "not found" in again.stderr

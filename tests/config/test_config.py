@@ -105,6 +105,19 @@ def test_config_path_from_environment(tmp_path: Path) -> None:
         ),
         (('id = "other-kk"', 'id = "demo-bkk"'), "tenant id 'demo-bkk' appears twice"),
         (('name = "Other KK"\n', ""), "tenants[1].name: required key is missing"),
+        # Issue 10.8: a short webhook secret is all an attacker would have to guess.
+        (
+            ("support_chat_id = -1001234567890", 'webhook_secret = "short-secret"'),
+            "tenants[0].channels.telegram.webhook_secret: Value error, must be at least 32",
+        ),
+        (
+            ("support_chat_id = -1001234567890", f'webhook_secret = "{"ü" * 40}"'),
+            "may hold only A-Z, a-z, 0-9, _ and -",
+        ),
+        (
+            ('hotline = "+49 30 1234567"', 'allowed_countries = ["XX"]'),
+            "tenants[0].allowed_countries[0]: Value error, 'XX' is not an ISO 3166",
+        ),
     ],
 )
 def test_bad_file_names_key_and_problem(

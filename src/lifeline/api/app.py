@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from rq import Queue
 
 import lifeline
-from lifeline.api import errors, faq, health, members, notices, telegram
+from lifeline.api import errors, faq, health, keys, members, notices, telegram
 from lifeline.api.limits import BodySizeLimit
 from lifeline.bot import WebhookBots
 from lifeline.config import Settings, load_settings
@@ -66,7 +66,8 @@ def create_app(settings: Settings) -> FastAPI:
         large_max_bytes=settings.api.import_max_body_bytes,
         large_paths={members.IMPORT_PATH},
     )
-    for router in (health.router, notices.router, members.router, faq.router, telegram.router):
+    routers = (health, notices, members, faq, keys, telegram)
+    for router in (module.router for module in routers):
         app.include_router(router)
     return app
 

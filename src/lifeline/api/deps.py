@@ -20,7 +20,8 @@ from rq import Queue
 
 from lifeline.access import apikeys
 from lifeline.access.apikeys import ApiKey
-from lifeline.api.errors import NotAuthenticated
+from lifeline.access.throttle import AuthThrottle
+from lifeline.api.errors import NotAuthenticated, TooManyRequests
 from lifeline.config import Settings, TenantConfig
 from lifeline.core.errors import PermissionDenied
 from lifeline.faq import FaqStore
@@ -74,13 +75,18 @@ FaqStoreDep = Annotated[FaqStore, Depends(get_faq_store)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def get_api_key(credentials: Credentials, client: RedisDep) -> ApiKey:
-    """The grant of the presented bearer key; NotAuthenticated (401) if missing or unknown."""
+def get_api_key(request: Request, credentials: Credentials, client: RedisDep) -> ApiKey:
+    """The grant of the presented bearer key; NotAuthenticated (401) if missing or unknown,
+    TooManyRequests (429) once its address has failed too often (``access.throttle``)."""
     if credentials is None:
         raise NotAuthenticated("missing API key: send Authorization: Bearer <key>")
     key = apikeys.lookup(client, credentials.credentials)
     if key is None:
-        raise NotAuthenticated("unknown or revoked API key")
+        address = request.client.host if request.client else "unknown"
+        wait = AuthThrottle(client).failed(address)
+        if wait is not None:
+            raise TooManyRequests(f"too many failed authentications; retry in {wait} s", wait)
+        raise NotAuthenticated("unknown, revoked or expired API key")
     return key
 
 

@@ -13,6 +13,7 @@
     redis Connection/Timeout/ReadOnly   503 unavailable     with Retry-After
     RequestValidationError              422 invalid_input   (400 malformed_json for bad JSON)
     NotAuthenticated                    401 unauthorized    with WWW-Authenticate: Bearer
+    TooManyRequests                     429 too_many_requests with Retry-After
     HTTPException (routing, 413, 415)   its status          404 not_found, 405 …
     anything else                       500 internal_error  no traceback in the answer
 """
@@ -66,6 +67,7 @@ _HTTP_CODES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "invalid_input",
+    429: "too_many_requests",
     503: "unavailable",
 }
 
@@ -86,6 +88,14 @@ class ErrorOut(BaseModel):
 
 class NotAuthenticated(Exception):
     """No bearer token, or one that is not a valid API key."""
+
+
+class TooManyRequests(Exception):
+    """The caller must wait ``retry_after`` seconds (e.g. after many failed logins)."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 def error_response(
@@ -114,9 +124,11 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         413: "Request body too large",
         415: "Unsupported Content-Type",
         422: "Invalid input; the message names the field",
+        429: "Too many failed authentications from this address; retry after Retry-After",
         503: "Redis unreachable; retry after the Retry-After seconds",
     }
-    return {s: {"model": ErrorOut, "description": described[s]} for s in statuses}
+    listed = set(statuses) | ({429} if 401 in statuses else set())  # 429 follows failed auth
+    return {s: {"model": ErrorOut, "description": described[s]} for s in sorted(listed)}
 
 
 def install(app: FastAPI) -> None:
@@ -127,6 +139,7 @@ def install(app: FastAPI) -> None:
     _on(app, redis.ReadOnlyError, _unavailable)  # a replica during failover: transient
     _on(app, RequestValidationError, _validation)
     _on(app, NotAuthenticated, _unauthenticated)
+    _on(app, TooManyRequests, _too_many)
     _on(app, HTTPException, _http)
     # Registered for Exception, Starlette runs this in its outermost middleware: a last resort.
     _on(app, Exception, _internal)
@@ -180,6 +193,12 @@ async def _validation(request: Request, exc: RequestValidationError) -> JSONResp
 async def _unauthenticated(request: Request, exc: NotAuthenticated) -> JSONResponse:
     return error_response(
         401, "unauthorized", str(exc), headers={"WWW-Authenticate": 'Bearer realm="lifeline"'}
+    )
+
+
+async def _too_many(request: Request, exc: TooManyRequests) -> JSONResponse:
+    return error_response(
+        429, "too_many_requests", str(exc), headers={"Retry-After": str(exc.retry_after)}
     )
 
 

@@ -69,6 +69,22 @@ class TelegramConfig(ProviderConfig):
     broadcast_chat_id: int | str | None = None
     webhook_secret: SecretStr | None = None
 
+    @field_validator("webhook_secret")
+    @classmethod
+    def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram allows 1-256 of A-Z a-z 0-9 _ -; it alone authenticates each update.
+        if value is None:
+            return value
+        secret = value.get_secret_value()
+        if len(secret) < defaults.WEBHOOK_SECRET_MIN_LENGTH:
+            raise ValueError(
+                f"must be at least {defaults.WEBHOOK_SECRET_MIN_LENGTH} characters (it has "
+                f"{len(secret)}); make one with: openssl rand -hex 24"
+            )
+        if len(secret) > 256 or not all(c.isascii() and (c.isalnum() or c in "_-") for c in secret):
+            raise ValueError("may hold only A-Z, a-z, 0-9, _ and - (at most 256), as Telegram asks")
+        return value
+
     @field_validator("api_base")
     @classmethod
     def _http_url(cls, value: str) -> str:

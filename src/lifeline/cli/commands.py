@@ -10,22 +10,16 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
+from typing import Annotated, Any
 
-import redis
 import typer
-from rich.console import Console
 
 import lifeline
-from lifeline.config import Settings, load_settings
+from lifeline.cli import keys
+from lifeline.cli.common import err, friendly, reachable, settings
+from lifeline.config import load_settings
 from lifeline.core.errors import LifelineError
-from lifeline.db import ensure_reachable
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 app = typer.Typer(
     help="Lifeline: tell an insurer's members what is broken when its own IT is down.",
@@ -36,16 +30,13 @@ app = typer.Typer(
 notice_app = typer.Typer(
     help="Post and follow outage notices through the API.", no_args_is_help=True
 )
-keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 bot_app = typer.Typer(
     help="The member bot: polls for every tenant unless a subcommand is given.",
     invoke_without_command=True,
 )
 app.add_typer(notice_app, name="notice")
-app.add_typer(keys_app, name="keys")
+app.add_typer(keys.app, name="keys")
 app.add_typer(bot_app, name="bot")
-
-err = Console(stderr=True, soft_wrap=True)  # one problem, one line, also in a pipe
 
 ApiUrl = Annotated[
     str, typer.Option("--api", envvar="LIFELINE_API_URL", help="Base URL of the Lifeline API.")
@@ -53,38 +44,6 @@ ApiUrl = Annotated[
 ApiKeyOpt = Annotated[
     str, typer.Option("--key", envvar="LIFELINE_API_KEY", help="API key (role publisher).")
 ]
-
-
-def friendly(func: Callable[P, R]) -> Callable[P, R]:
-    """Print Lifeline's errors as one line and exit 2 instead of showing a traceback."""
-
-    @wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except LifelineError as exc:
-            _fail(str(exc))
-        except redis.RedisError as exc:  # e.g. Redis went away and patience ran out
-            _fail(f"Redis: {type(exc).__name__}: {exc}")
-
-    return wrapper
-
-
-def _fail(message: str) -> NoReturn:
-    # The message may hold [brackets] (patterns, key paths): never read it as markup.
-    err.print("[bold red]error:[/]", end=" ", highlight=False)
-    err.print(message, highlight=False, markup=False)
-    raise typer.Exit(2) from None
-
-
-def _settings() -> Settings:
-    return load_settings()
-
-
-def _reachable(settings: Settings) -> Settings:
-    """The settings, once their Redis answers (else one line naming it, exit 2)."""
-    ensure_reachable(settings.redis.url)
-    return settings
 
 
 def _version(value: bool) -> None:
@@ -141,7 +100,7 @@ def api(
     """Serve the admin API (and Telegram webhooks)."""
     import uvicorn
 
-    _settings()  # fail here, with a clear message, not inside uvicorn
+    settings()  # fail here, with a clear message, not inside uvicorn
     uvicorn.run(
         "lifeline.api:create_app_from_env",
         factory=True,
@@ -164,7 +123,7 @@ def worker(
     from lifeline.delivery import worker as worker_mod
 
     _logging(verbose)
-    worker_mod.run(_reachable(_settings()), burst=burst, name=name)
+    worker_mod.run(reachable(settings()), burst=burst, name=name)
 
 
 @bot_app.callback(invoke_without_command=True)
@@ -180,7 +139,7 @@ def bot(
 
     _logging(verbose)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per getUpdates otherwise
-    run_polling(_settings())
+    run_polling(settings())
 
 
 @bot_app.command("set-webhook")
@@ -197,7 +156,7 @@ def bot_set_webhook(
 
     if not url.startswith("https://") and not url.startswith("http://"):
         raise LifelineError(f"URL: {url!r} is not an http(s) URL (Telegram requires https)")
-    for line in asyncio.run(set_webhooks(_settings(), url)):
+    for line in asyncio.run(set_webhooks(settings(), url)):
         print(line)
 
 
@@ -247,32 +206,6 @@ def notice_watch(
         client.close()
 
 
-@keys_app.command("create")
-@friendly
-def keys_create(
-    tenant: Annotated[str, typer.Option(help="Tenant id the key belongs to.")],
-    role: Annotated[
-        list[str], typer.Option(help="publisher, support or admin; repeat for several.")
-    ],
-    name: Annotated[str, typer.Option(help="Who or what uses the key.")] = "",
-) -> None:
-    """Create an API key; it is printed once, alone on the last line."""
-    from lifeline.access import apikeys
-    from lifeline.core.vocabulary import ROLES
-    from lifeline.db import connect
-
-    settings = _settings()
-    if settings.tenant(tenant) is None:
-        known = ", ".join(t.id for t in settings.tenants) or "none"
-        raise LifelineError(f"--tenant: {tenant!r} is not in the config (configured: {known})")
-    bad = [r for r in role if r not in ROLES]
-    if bad:
-        raise LifelineError(f"--role: {bad[0]!r} is not one of {', '.join(ROLES)}")
-    key = apikeys.create(connect(_reachable(settings).redis.url), tenant, set(role), name=name)
-    err.print(f"API key for tenant {tenant} with roles {', '.join(sorted(role))}:")
-    print(key)
-
-
 @app.command("check-config")
 @friendly
 def check_config(
@@ -285,8 +218,8 @@ def check_config(
         raise LifelineError(
             "no config file to check: pass it (lifeline check-config FILE) or set LIFELINE_CONFIG"
         )
-    settings = load_settings(file)
-    for tenant in settings.tenants:
+    configured = load_settings(file)
+    for tenant in configured.tenants:
         channels = ", ".join(
             f"{kind}={cfg.model_dump()['provider']}"
             for kind, cfg in tenant.channels.configured().items()

@@ -265,6 +265,18 @@ RETRY_AFTER_SECONDS = 5
 NOTICE_LIST_LIMIT = 50
 """Notices listed when the caller names no limit."""
 
+KEY_USE_RESOLUTION_SECONDS = 60
+"""An API key's last use is written at most this often: a lookup stays one read mostly."""
+
+AUTH_FAILURES_PER_WINDOW = 20
+"""Failed authentications one client address may make per window before it gets 429."""
+
+AUTH_FAILURE_WINDOW_SECONDS = 60
+"""The window of that count; the 429's Retry-After is what is left of it."""
+
+WEBHOOK_SECRET_MIN_LENGTH = 32
+"""Shortest ``webhook_secret`` the config takes: it is all that authenticates an update."""
+
 # --- FAQ ---------------------------------------------------------------------------------
 
 FAQ_MAX_QUESTION = 300
