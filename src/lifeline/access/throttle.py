@@ -23,8 +23,9 @@ log = logging.getLogger(__name__)
 class AuthThrottle:
     """Counts failed authentications per client address, across API processes."""
 
-    def __init__(self, client: redis.Redis) -> None:
+    def __init__(self, client: redis.Redis, limit: int = AUTH_FAILURES_PER_WINDOW) -> None:
         self.redis = client
+        self.limit = limit
 
     def failed(self, address: str) -> int | None:
         """Count one failure; the seconds the address must wait once it is past the limit."""
@@ -35,9 +36,9 @@ class AuthThrottle:
         pipe.incr(key)
         pipe.ttl(key)
         _, count, ttl = pipe.execute()
-        if int(count) <= AUTH_FAILURES_PER_WINDOW:
+        if int(count) <= self.limit:
             return None
-        if int(count) == AUTH_FAILURES_PER_WINDOW + 1:
+        if int(count) == self.limit + 1:
             log.warning(
                 "%d failed API authentications from %s within %d s; it gets 429 until the "
                 "window ends",

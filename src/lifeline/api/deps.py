@@ -75,7 +75,9 @@ FaqStoreDep = Annotated[FaqStore, Depends(get_faq_store)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def get_api_key(request: Request, credentials: Credentials, client: RedisDep) -> ApiKey:
+def get_api_key(
+    request: Request, credentials: Credentials, client: RedisDep, settings: SettingsDep
+) -> ApiKey:
     """The grant of the presented bearer key; NotAuthenticated (401) if missing or unknown,
     TooManyRequests (429) once its address has failed too often (``access.throttle``)."""
     if credentials is None:
@@ -83,7 +85,8 @@ def get_api_key(request: Request, credentials: Credentials, client: RedisDep) ->
     key = apikeys.lookup(client, credentials.credentials)
     if key is None:
         address = request.client.host if request.client else "unknown"
-        wait = AuthThrottle(client).failed(address)
+        limit = settings.api.auth_failures_per_minute
+        wait = AuthThrottle(client, limit).failed(address)
         if wait is not None:
             raise TooManyRequests(f"too many failed authentications; retry in {wait} s", wait)
         raise NotAuthenticated("unknown, revoked or expired API key")

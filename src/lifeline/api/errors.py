@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
@@ -48,6 +49,10 @@ log = logging.getLogger(__name__)
 E = TypeVar("E", bound=Exception)
 
 INTERNAL_MESSAGE = "internal error; it has been logged"
+
+OTHER_METHODS = ["GET", "PUT", "PATCH", "DELETE"]
+"""Methods a POST-only path beside ``/{id}`` answers 405 to, rather than reading its last
+part as an id."""
 
 _DOMAIN: dict[type[LifelineError], tuple[int, str]] = {
     NotFound: (404, "not_found"),
@@ -209,7 +214,31 @@ async def _http(request: Request, exc: HTTPException) -> JSONResponse:
         message = f"no route {request.method} {request.url.path}"
     elif exc.status_code == 405:
         message = f"method {request.method} not allowed on {request.url.path}"
+        # Starlette names the methods of the first route of the path only; Allow must
+        # name every method the path has (RFC 9110, 15.5.6).
+        allowed = ", ".join(_allowed_methods(request))
+        return error_response(405, code, message, headers={**(exc.headers or {}), "Allow": allowed})
     return error_response(exc.status_code, code, message, headers=exc.headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method the API's own OpenAPI document declares for this request's path."""
+    table: list[tuple[re.Pattern[str], bool, list[str]]] | None = getattr(
+        request.app.state, "allowed_methods", None
+    )
+    if table is None:
+        table = []
+        for template, operations in request.app.openapi().get("paths", {}).items():
+            pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+            literal = "{" not in template
+            table.append((re.compile(f"^{pattern}$"), literal, [m.upper() for m in operations]))
+        request.app.state.allowed_methods = table
+    path = request.url.path
+    found = [(literal, methods) for pattern, literal, methods in table if pattern.match(path)]
+    # A path spelled out (/v1/notices/preview) is that resource, not an id of /{notice_id}.
+    if any(literal for literal, _ in found):
+        found = [(literal, methods) for literal, methods in found if literal]
+    return sorted({m for _, methods in found for m in methods})
 
 
 async def _internal(request: Request, exc: Exception) -> JSONResponse:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 
 from lifeline.api.deps import MemberStoreDep, RequireAdmin, TenantDep
-from lifeline.api.errors import responses
+from lifeline.api.errors import OTHER_METHODS, responses
 from lifeline.api.schemas import MemberOut
 from lifeline.members import Member, imports, intake
 from lifeline.members.schemas import Consent, MemberIn, MemberPatch
@@ -102,6 +102,12 @@ def import_members(upload: ImportBody, tenant: TenantDep, store: MemberStoreDep)
     fmt, body = upload
     report = imports.import_members(store=store, tenant=tenant, body=body, fmt=fmt)
     return ImportReportOut.model_validate(report)
+
+
+@router.api_route("/import", methods=OTHER_METHODS, include_in_schema=False)
+def import_other_methods() -> None:
+    """``/v1/members/import`` takes only POST: 405, not a member id "import" (422)."""
+    raise HTTPException(405)
 
 
 @router.get("/{member_id}", summary="A member", responses=responses(401, 403, 404, 422, 503))

@@ -8,6 +8,7 @@ import redis
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel
 from rq import Queue
+from starlette.exceptions import HTTPException
 
 from lifeline import delivery, messages
 from lifeline.api.deps import (
@@ -18,7 +19,7 @@ from lifeline.api.deps import (
     RequireReader,
     TenantDep,
 )
-from lifeline.api.errors import responses
+from lifeline.api.errors import OTHER_METHODS, responses
 from lifeline.api.schemas import (
     ChannelProgressOut,
     FailureOut,
@@ -132,6 +133,12 @@ def preview_notice(body: NoticeIn, tenant: TenantDep) -> Preview:
     """
     doc = delivery.checked_document(tenant, body)
     return messages.preview(tenant, delivery.draft(tenant, doc), doc["channels"])
+
+
+@router.api_route("/preview", methods=OTHER_METHODS, include_in_schema=False)
+def preview_other_methods() -> None:
+    """``/v1/notices/preview`` takes only POST: 405, not a notice id "preview" (422)."""
+    raise HTTPException(405)
 
 
 @router.get(

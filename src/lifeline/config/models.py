@@ -51,6 +51,8 @@ class ApiConfig(_Section):
     """Where members' one-click unsubscribe links point; none means mailto only."""
     max_body_bytes: int = Field(default=defaults.API_MAX_BODY_BYTES, ge=1024)
     import_max_body_bytes: int = Field(default=defaults.IMPORT_MAX_BODY_BYTES, ge=1024)
+    auth_failures_per_minute: int = Field(default=defaults.AUTH_FAILURES_PER_WINDOW, ge=1)
+    """Failed authentications one client address may make per minute before it gets 429."""
 
 
 class WorkerConfig(_Section):

@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from lifeline.core import defaults
-from lifeline.core.fields import InputModel, Topic
+from lifeline.core.fields import InputModel, Topic, not_null
 from lifeline.core.vocabulary import Language
 
 
@@ -84,11 +84,17 @@ class MemberIn(InputModel):
 
 
 class MemberPatch(InputModel):
-    """``PATCH /v1/members/{id}``: the fields to change; null removes a contact."""
+    """``PATCH /v1/members/{id}``: the fields to change; null removes a contact.
 
-    language: Language | None = None
-    topics: list[Topic] | None = Field(default=None, max_length=20)
+    Language, topics and consent can be changed but not removed: the schema says so by not
+    allowing null for them (the model still sees None for "not given").
+    """
+
+    language: Language | None = Field(default=None, json_schema_extra=not_null)
+    topics: list[Topic] | None = Field(
+        default=None, min_length=1, max_length=20, json_schema_extra=not_null
+    )
     telegram_chat_id: TelegramChatId | None = None
     email: EmailStr | None = None
     phone: Phone | None = None
-    consent: Consent | None = None
+    consent: Consent | None = Field(default=None, json_schema_extra=not_null)

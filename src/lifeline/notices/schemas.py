@@ -29,7 +29,7 @@ def _strip(value: str) -> str:
     return value
 
 
-Headline = Annotated[str, AfterValidator(_strip), Field(max_length=200)]
+Headline = Annotated[str, AfterValidator(_strip), Field(min_length=1, max_length=200)]
 Body = Annotated[str, Field(max_length=4000)]
 
 
