@@ -10,6 +10,7 @@ import redis
 
 from lifeline.api import create_app
 from lifeline.config import Settings
+from lifeline.conversations import ChatState, RelayTarget
 from lifeline.core import defaults
 from lifeline.members import MemberStore
 from tests.api.conftest import Headers, KeyMaker
@@ -261,3 +262,15 @@ def test_a_tenant_may_allow_more_countries(
         )
     assert response.status_code == 201, response.text
     assert response.json()["phone"] == "+436641234567"
+
+
+def test_erasing_a_member_erases_what_the_bot_kept_about_it(
+    api: TestClient, admin: Headers, redis_client: redis.Redis
+) -> None:
+    # Issue 10.6: a staff reply sent after the erasure still reached the erased member.
+    member = api.post("/v1/members", json=member_body(telegram_chat_id=600), headers=admin).json()
+    state = ChatState(redis_client, "demo-bkk")
+    state.remember_relay(-100, 77, RelayTarget(chat_id=600, member_id=member["id"], language="de"))
+    assert api.delete(f"/v1/members/{member['id']}", headers=admin).status_code == 204
+    assert state.relay_target(-100, 77) is None
+    assert not [k for k in redis_client.scan_iter("*") if k.endswith(":600") or ":600:" in k]

@@ -170,3 +170,19 @@ def test_member_language_missing_in_notice_gets_tenant_default(
     worker.run(settings, burst=True)
     [line] = outbox_lines(settings, "email")
     assert line["language"] == language
+
+
+def test_delivery_records_naming_members_expire_after_the_retention(
+    make_settings: Callable[..., Settings], redis_client: redis.Redis
+) -> None:
+    # Issue 10.6: who-got-what was kept with no expiry.
+    settings = make_settings(worker={"delivery_retention_days": 30})
+    seed(redis_client, 5)
+    notice_id = publish(settings, redis_client, NOTICE)
+    worker.run(settings, burst=True)
+    states, counts = (
+        records.deliveries_key(T, notice_id, "email"),
+        records.counts_key(T, notice_id, "email"),
+    )
+    assert 29 * 86400 < redis_client.ttl(states) <= 30 * 86400
+    assert redis_client.ttl(counts) == -1  # counters name nobody: they stay

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from lifeline.api.deps import MemberStoreDep, RequireAdmin, TenantDep
 from lifeline.api.errors import OTHER_METHODS, responses
 from lifeline.api.schemas import MemberOut
-from lifeline.members import Member, imports, intake
+from lifeline.members import Member, erasure, imports, intake
 from lifeline.members.schemas import Consent, MemberIn, MemberPatch
 
 router = APIRouter(prefix="/v1/members", tags=["members"], dependencies=[RequireAdmin])
@@ -135,8 +135,9 @@ def patch_member(
     responses=responses(401, 403, 404, 422, 503),
 )
 def delete_member(member_id: int, tenant: TenantDep, store: MemberStoreDep) -> Response:
-    """Erase the member with its contacts and subscriptions."""
-    store.delete(tenant.id, member_id)
+    """Erase the member with its contacts, subscriptions and what the bot kept about its
+    chat (a staff reply to one of its old questions then reaches nobody)."""
+    erasure.erase(store, tenant.id, member_id)
     return Response(status_code=204)
 
 

@@ -8,7 +8,7 @@ support.py      relay of questions to the staff group and of answers back; staff
 faq_staff.py    /faq_set /faq_del /faq_list in the staff group
 guard.py        malformed updates, unknown input, blocked chats, the error handler
 context.py      BotDeps (tenant, stores) and Talk (chat, member, language)
-state.py        conversation state in Redis     i18n.py   gettext catalogues
+i18n.py         gettext catalogues (conversation state: ``lifeline.conversations``)
 
 The API and the CLI use the bot only through this package's face (``lifeline.bot``).
 """

@@ -16,6 +16,7 @@ from lifeline.bot.i18n import gettext_for
 from lifeline.bot.member import format_answer
 from lifeline.core.errors import NotFound
 from lifeline.core.vocabulary import LANGUAGES
+from lifeline.members import erasure
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -126,8 +127,8 @@ async def _delete(query: CallbackQuery, chat: Talk, value: str) -> None:
     if chat.member is not None:
         # Erased meanwhile (e.g. through the admin API) fulfils the wish just as well.
         with contextlib.suppress(NotFound):
-            bot.members.delete(bot.tenant.id, chat.member.id)
-    bot.state.forget(chat.chat_id)
+            erasure.erase(bot.members, bot.tenant.id, chat.member.id)
+    bot.state.erase(chat.chat_id)
     await query.answer()
     text = _("Your data has been erased. Goodbye! Send /start if you ever want to come back.")
     if message is not None:

@@ -20,10 +20,10 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from lifeline.bot.i18n import Translate, gettext_for, ngettext_for, pick_language
-from lifeline.bot.state import ChatState
 from lifeline.channels import TelegramConfig
 from lifeline.channels.html import MAX_MESSAGE_UNITS, split_html
 from lifeline.config import TenantConfig
+from lifeline.conversations import ChatState
 from lifeline.faq import FaqStore
 from lifeline.members import Member, MemberStore
 from lifeline.notices import NoticeStore

@@ -217,7 +217,7 @@ async def delete(update: Update, context: Context) -> None:
         return
     _ = chat.gettext
     if chat.member is None:
-        chat.deps.state.forget(chat.chat_id)
+        chat.deps.state.erase(chat.chat_id)
         await reply(update, _("There is no data about you to erase."))
         return
     nonce = chat.deps.state.new_confirmation(chat.chat_id)

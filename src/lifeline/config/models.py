@@ -62,6 +62,8 @@ class WorkerConfig(_Section):
     concurrency: int = Field(default=defaults.BATCH_CONCURRENCY, ge=1, le=256)
     max_attempts: int = Field(default=defaults.MAX_ATTEMPTS, ge=1, le=20)
     retry_base_seconds: float = Field(default=defaults.RETRY_BASE_SECONDS, ge=0, le=60)
+    delivery_retention_days: int = Field(default=defaults.DELIVERY_RETENTION_DAYS, ge=1, le=3650)
+    """How long who-got-what (member ids per notice) is kept after a notice's last send."""
 
 
 class TenantChannels(_Section):

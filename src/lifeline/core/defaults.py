@@ -116,6 +116,11 @@ storing the notice and queueing the job); workers queue it again."""
 RECOVER_WINDOW_SECONDS = 86400
 """How far back workers look for notices that lost their planning job."""
 
+DELIVERY_RETENTION_DAYS = 90
+"""How long a notice's delivery records (which member got it, who failed) are kept after
+its last send (``worker.delivery_retention_days``). Counters stay: they name nobody. An
+update posted later reaches only those whose records are still there."""
+
 # --- a batch at work ---------------------------------------------------------------------
 
 RUN_TTL_SECONDS = 15

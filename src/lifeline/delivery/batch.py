@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
 import uuid
 from dataclasses import dataclass, field, replace
 
+import redis
 from rq import Queue, get_current_job
 
 from lifeline import messages
@@ -38,8 +40,9 @@ async def deliver_batch(
     tenant = rt.settings.tenant(tenant_id)
     provider = tenant.channels.configured().get(kind) if tenant else None
     client = connect_async(rt.settings.redis.url)
+    ledger = DeliveryLedger(client, tenant_id, notice_id, kind)
+    retention = rt.settings.worker.delivery_retention_days * 86400
     try:
-        ledger = DeliveryLedger(client, tenant_id, notice_id, kind)
         todo = await ledger.unfinished(member_ids)
         notices = NoticeStore(rt.redis)
         notice = notices.get(tenant_id, notice_id)
@@ -64,6 +67,8 @@ async def deliver_batch(
         async with ledger.running(), provider.create(kind=kind, tenant_id=tenant_id) as channel:
             return await batch.run(channel, work)
     finally:
+        with contextlib.suppress(redis.RedisError):  # the next batch of the notice sets it too
+            await ledger.retain(retention)
         await client.aclose()
 
 

@@ -140,6 +140,14 @@ class DeliveryLedger:
             return 0
         return int(await self._skip(keys=self._keys, args=[reason, self.run, *member_ids]))
 
+    async def retain(self, seconds: int) -> None:
+        """Let the records naming members (states, failed list) go ``seconds`` after now;
+        counters and reasons stay (they name nobody)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.expire(self._keys[0], seconds)
+            pipe.expire(self._keys[3], seconds)
+            await pipe.execute()
+
     async def count_retry(self, n: int = 1) -> None:
         """Count transient failures that were retried (for the operator's eyes)."""
         await self.redis.hincrby(self._keys[1], "retried", n)

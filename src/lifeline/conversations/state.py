@@ -1,12 +1,17 @@
 """What the bot remembers between updates, in Redis: it survives a restart and is shared by
 every process serving the same tenant (polling, or any number of API workers on webhooks).
 
+Under ``ll:t:<tenant>:``:
+
     bot:lang:<chat>                 language of a chat that is not (or no longer) a member
     bot:confirm:<chat>              nonce of a pending /delete confirmation
     bot:relay:<staff chat>:<msg>    who asked the question relayed as that staff-group message
+    bot:relays:<chat>               the relay keys of one chat's questions (for erasure)
     bot:asked:<chat>                questions relayed in the current window
 
-A member's own choices (language, topics) live on the member record, not here.
+A member's own choices (language, topics) live on the member record, not here. ``erase``
+removes everything tied to a chat: after it, a staff reply to an old question of that chat
+reaches nobody.
 """
 
 from __future__ import annotations
@@ -76,9 +81,14 @@ class ChatState:
 
     def remember_relay(self, support_chat_id: int, message_id: int, target: RelayTarget) -> None:
         """Map a message in the staff group to the member whose question it relays."""
-        key = _key(self.tenant_id, f"relay:{support_chat_id}:{message_id}")
+        name = f"relay:{support_chat_id}:{message_id}"
         doc = {"c": target.chat_id, "m": target.member_id, "l": target.language}
-        self.redis.set(key, json.dumps(doc), ex=BOT_RELAY_TTL_SECONDS)
+        relays = _key(self.tenant_id, f"relays:{target.chat_id}")
+        pipe = self.redis.pipeline()
+        pipe.set(_key(self.tenant_id, name), json.dumps(doc), ex=BOT_RELAY_TTL_SECONDS)
+        pipe.sadd(relays, name)
+        pipe.expire(relays, BOT_RELAY_TTL_SECONDS)
+        pipe.execute()
 
     def relay_target(self, support_chat_id: int, message_id: int) -> RelayTarget | None:
         """The member behind a staff-group message, if it relays a question still open."""
@@ -106,3 +116,11 @@ class ChatState:
             _key(self.tenant_id, f"confirm:{chat_id}"),
             _key(self.tenant_id, f"asked:{chat_id}"),
         )
+
+    def erase(self, chat_id: int) -> None:
+        """Erase everything kept about a chat, its relayed questions too (``/delete``, or
+        the member erased through the API)."""
+        relays = _key(self.tenant_id, f"relays:{chat_id}")
+        names = cast(set[str], self.redis.smembers(relays))
+        self.forget(chat_id)
+        self.redis.delete(relays, *(_key(self.tenant_id, name) for name in names))
