@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 import redis
 
+from lifeline.api import create_app
+from lifeline.config import Settings
 from lifeline.delivery import records
 from lifeline.notices import NoticeStore
 from tests.api.conftest import Headers, KeyMaker
@@ -240,3 +245,16 @@ def test_notice_ids_tell_a_tenant_nothing_about_the_others(
     assert ids == [1, 2, 3]
     assert theirs == 1
     assert api.get(f"/v1/notices/{ids[2]}", headers=other).status_code == 404
+
+
+def test_preview_with_a_broken_template_names_it(
+    make_settings: Callable[..., Settings], make_key: KeyMaker, tmp_path: Path
+) -> None:
+    # Issue 10.5: the template's file and line, as a 422, not a 500.
+    folder = tmp_path / "templates" / "de"
+    folder.mkdir(parents=True)
+    (folder / "telegram.html.j2").write_text("<b>{{ notice.headline }}</b>\n{{ missing() }}\n")
+    settings = make_settings(templates_dir=str(tmp_path / "templates"))
+    with TestClient(create_app(settings)) as api:
+        response = api.post("/v1/notices/preview", json=NOTICE, headers=make_key("publisher"))
+    assert_error(response, 422, "invalid_input", "telegram.html.j2:2")

@@ -222,3 +222,23 @@ def test_keys_list_rotate_and_revoke_from_the_shell(
     again = lifeline("keys", "revoke", "--tenant", "demo-bkk", new.id, env=env, cwd=tmp_path)
     assert again.returncode == 2
     assert "not found" in again.stderr
+
+
+@pytest.mark.parametrize("command", [("check-config",), ("worker", "--burst")])
+def test_a_broken_template_stops_the_start_naming_file_and_line(
+    env: dict[str, str], tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    # Issue 10.5: a tenant template with an error was accepted at start.
+    folder = tmp_path / "templates" / "en"
+    folder.mkdir(parents=True)
+    (folder / "sms.txt.j2").write_text("{{ notice.headline }}\n{% if %}\n")
+    config = Path(env["LIFELINE_CONFIG"])
+    config.write_text(
+        config.read_text().replace(
+            'name = "Demo BKK"', f'name = "Demo BKK"\ntemplates_dir = "{tmp_path / "templates"}"'
+        )
+    )
+    done = lifeline(*command, env=env, cwd=tmp_path)
+    assert done.returncode == 2
+    assert f"{folder / 'sms.txt.j2'}:2" in done.stderr
+    assert "Traceback" not in done.stderr

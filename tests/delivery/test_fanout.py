@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import cast
 
 import pytest
@@ -186,3 +187,26 @@ def test_delivery_records_naming_members_expire_after_the_retention(
     )
     assert 29 * 86400 < redis_client.ttl(states) <= 30 * 86400
     assert redis_client.ttl(counts) == -1  # counters name nobody: they stay
+
+
+def test_a_template_that_fails_at_send_time_fails_its_recipients_not_the_notice(
+    make_settings: Callable[..., Settings], redis_client: redis.Redis, tmp_path: Path
+) -> None:
+    # Issue 10.5: every batch job raised and the notice stayed pending for good.
+    broken = tmp_path / "templates" / "de"
+    broken.mkdir(parents=True)
+    (broken / "email.txt.j2").write_text("Hallo\n{{ notice.headline }}\n{{ nope.value }}\n")
+    settings = make_settings(templates_dir=str(tmp_path / "templates"))
+    rows = seed(redis_client, 12)
+    notice_id = publish(settings, redis_client, NOTICE | {"channels": ["email", "telegram"]})
+    worker.run(settings, burst=True)
+
+    progress = records.progress(redis_client, T, notice_id, ("email", "telegram"))
+    german = sum(1 for r in rows if r.email and r.language == "de")
+    english = sum(1 for r in rows if r.email and r.language == "en")
+    assert (progress["email"].failed, progress["email"].sent) == (german, english)
+    assert progress["email"].pending == progress["telegram"].pending == 0
+    [(reason, count)] = records.failure_reasons(redis_client, T, notice_id, "email").items()
+    assert count == german
+    assert "email.txt.j2:3" in reason
+    assert "'nope' is undefined" in reason

@@ -20,6 +20,7 @@ from lifeline.cli import keys
 from lifeline.cli.common import err, friendly, reachable, settings
 from lifeline.config import load_settings
 from lifeline.core.errors import LifelineError
+from lifeline.messages import check_templates
 
 app = typer.Typer(
     help="Lifeline: tell an insurer's members what is broken when its own IT is down.",
@@ -213,12 +214,14 @@ def check_config(
         Path | None, typer.Argument(help="The config file (default: LIFELINE_CONFIG).")
     ] = None,
 ) -> None:
-    """Validate the config file and print what it configures."""
+    """Validate the config file, render every template with sample notices, and print
+    what it configures."""
     if file is None and not os.environ.get("LIFELINE_CONFIG"):
         raise LifelineError(
             "no config file to check: pass it (lifeline check-config FILE) or set LIFELINE_CONFIG"
         )
     configured = load_settings(file)
+    check_templates(configured)
     for tenant in configured.tenants:
         channels = ", ".join(
             f"{kind}={cfg.model_dump()['provider']}"

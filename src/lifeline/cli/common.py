@@ -13,6 +13,7 @@ from rich.console import Console
 from lifeline.config import Settings, load_settings
 from lifeline.core.errors import LifelineError
 from lifeline.db import ensure_reachable
+from lifeline.messages import check_templates
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -44,8 +45,11 @@ def fail(message: str) -> NoReturn:
 
 
 def settings() -> Settings:
-    """The settings named by the environment (``LIFELINE_CONFIG``)."""
-    return load_settings()
+    """The settings named by the environment (``LIFELINE_CONFIG``), once every tenant's
+    templates render (a broken one stops the start naming file and line)."""
+    found = load_settings()
+    check_templates(found)
+    return found
 
 
 def reachable(found: Settings) -> Settings:

@@ -26,6 +26,7 @@ from lifeline.delivery.queues import job_options, queue_name
 from lifeline.delivery.ratelimit import ChatPacer, RateLimiter, Slot
 from lifeline.members.model import Member
 from lifeline.members.store import MemberStore
+from lifeline.messages import TemplateFailure
 from lifeline.notices.model import Notice
 from lifeline.notices.store import NoticeStore
 
@@ -115,7 +116,7 @@ class _Batch:
     )
 
     def __post_init__(self) -> None:
-        self._messages: dict[str, Message] = {}
+        self._messages: dict[str, Message | TemplateFailure] = {}
         self._checked_at = time.monotonic()
         self._stop_reason: str | None = None
         self._busy: list[Work] = []
@@ -209,6 +210,8 @@ class _Batch:
             return (member_id, "skipped", reason)
         recipient = Recipient(member_id=member_id, address=address, language=member.language)
         message = self._message(member.language)
+        if isinstance(message, TemplateFailure):
+            return (member_id, "failed", str(message))
         if reply_to:
             message = replace(message, reply_to=reply_to)
         if not channel.paces_at_wire:
@@ -267,11 +270,19 @@ class _Batch:
         # Full jitter keeps many recipients that failed together from retrying together.
         return min(random.uniform(0, base), defaults.RETRY_MAX_WAIT_SECONDS)
 
-    def _message(self, language: str) -> Message:
+    def _message(self, language: str) -> Message | TemplateFailure:
+        """The message in a language, or why the tenant's templates cannot make it (each
+        recipient in that language is then recorded as failed with that reason, and the
+        notice still completes)."""
         if language not in self._messages:
-            self._messages[language] = messages.render(
-                self.tenant, self.notice, self.kind, language
-            )
+            try:
+                rendered: Message | TemplateFailure = messages.render(
+                    self.tenant, self.notice, self.kind, language
+                )
+            except TemplateFailure as exc:
+                log.error("notice %s: %s", self.notice.id, exc)
+                rendered = exc
+            self._messages[language] = rendered
         return self._messages[language]
 
 

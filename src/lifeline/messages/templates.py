@@ -35,6 +35,8 @@ from jinja2 import (
     FileSystemLoader,
     PrefixLoader,
     StrictUndefined,
+    TemplateError,
+    TemplateSyntaxError,
     pass_context,
 )
 from jinja2.runtime import Context
@@ -43,7 +45,7 @@ from markupsafe import Markup, escape
 
 from lifeline.config import TenantConfig
 from lifeline.core import defaults
-from lifeline.core.errors import ConfigError
+from lifeline.core.errors import ConfigError, InvalidInput
 from lifeline.core.locales import locales_dir
 from lifeline.notices.model import Notice
 from lifeline.notices.services import services_for
@@ -57,12 +59,38 @@ _DATETIME_PATTERNS = {
 _BLANK_RUNS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
 
+class TemplateFailure(InvalidInput):
+    """A template cannot be rendered (a syntax error, an undefined name): the message names
+    the file and line; ``field`` is the template's name."""
+
+
 def render_template(
     tenant: TenantConfig, notice: Notice, language: str, name: str, *, compact: bool = False
 ) -> str:
-    """One template of ``<language>/<name>`` rendered for a notice (tenant's own first)."""
-    template = _environment(tenant.id, tenant.templates_dir).get_template(f"{language}/{name}")
-    return template.render(_context(tenant, notice, language, compact=compact))
+    """One template of ``<language>/<name>`` rendered for a notice (tenant's own first);
+    TemplateFailure naming file and line when it cannot be."""
+    try:
+        template = _environment(tenant.id, tenant.templates_dir).get_template(f"{language}/{name}")
+        return template.render(_context(tenant, notice, language, compact=compact))
+    except TemplateError as exc:
+        where = _where(exc) or f"{language}/{name}"
+        raise TemplateFailure(
+            f"template {where} of tenant {tenant.id} fails: {type(exc).__name__}: {exc}",
+            field=f"template {language}/{name}",
+        ) from None
+
+
+def _where(exc: TemplateError) -> str | None:
+    """``file:line`` of the template that failed (Jinja puts template lines in tracebacks)."""
+    if isinstance(exc, TemplateSyntaxError):
+        return f"{exc.filename or exc.name}:{exc.lineno}"
+    found, tb = None, exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            found = f"{filename}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return found
 
 
 def _context(
