@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import secrets
+import socket
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -10,7 +13,7 @@ import redis
 
 from lifeline.api import create_app
 from lifeline.config import RedisConfig, Settings
-from tests.api.helpers import TestClient
+from tests.api.helpers import TestClient, assert_error
 
 
 def test_healthz(api: TestClient) -> None:
@@ -88,3 +91,53 @@ def test_openapi_documents_routes_errors_and_bearer(api: TestClient) -> None:
             "$ref": "#/components/schemas/ErrorOut"
         }
     assert api.get("/docs").status_code == 200
+
+
+# --- issue 10.3: a Redis that accepts connections and never answers ------------------------
+
+
+@pytest.fixture
+def frozen_redis_url() -> Iterator[str]:
+    """A TCP server that accepts connections and never says a word: a frozen Redis."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.listen(64)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    stop.set()
+    thread.join(5)
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+@pytest.mark.timeout(60)
+def test_a_frozen_redis_gets_503_within_seconds_not_a_hang(
+    settings: Settings, frozen_redis_url: str
+) -> None:
+    frozen = settings.model_copy(update={"redis": RedisConfig(url=frozen_redis_url)})
+    key = {"Authorization": "Bearer ll_" + "x" * 43}
+    with TestClient(create_app(frozen)) as api:
+        started = time.monotonic()
+        ready = api.get("/readyz")
+        ready_took = time.monotonic() - started
+        started = time.monotonic()
+        listing = api.get("/v1/notices", headers=key)
+        listing_took = time.monotonic() - started
+    for response in (ready, listing):
+        assert_error(response, 503, "unavailable", "retry")
+        assert int(response.headers["Retry-After"]) > 0
+    # Bounds, not speed: before, /readyz did not answer within 60 s and requests took 30 s.
+    assert ready_took < 2.0
+    assert listing_took < 8.0

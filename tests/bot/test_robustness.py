@@ -10,7 +10,7 @@ import redis
 
 from lifeline.bot.i18n import gettext_for
 from lifeline.members import MemberStore
-from tests.bot.conftest import WebhookDriver, actions
+from tests.bot.conftest import PollingDriver, WebhookDriver, actions
 from tests.bot.updates import STAFF, SUPPORT_CHAT_ID, Person, bot_message
 
 de, en = gettext_for("de"), gettext_for("en")
@@ -235,3 +235,24 @@ def test_a_nameless_sender_is_relayed(webhook: WebhookDriver) -> None:
     header = de("Question from {who}, {about}, writes in {language}:")
     expected = header.format(who="?", about=de("not subscribed"), language="Deutsch")
     assert relayed.params["text"].startswith(expected)
+
+
+MALFORMED: list[dict[str, object]] = [
+    {"message": {"message_id": 1, "date": 0}},  # no chat
+    {"message": {"message_id": 1, "date": 0, "chat": None}},
+    {"message": {"message_id": "1", "date": 0, "chat": {"id": 5, "type": 3}}},
+    {"callback_query": {"id": 7, "data": ["x"]}},
+]
+
+
+def test_polling_skips_malformed_updates_with_one_warning_each(
+    polling: PollingDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Issue 10.2, polling mode: a malformed update neither stops polling nor reaches a handler.
+    caplog.set_level(logging.WARNING, logger="lifeline.bot.intake")
+    ids = [polling.api.push_update(update) for update in MALFORMED]
+    [welcome] = polling.send(Person(4711, language_code="en").command("/start"))
+    assert str(welcome.params["chat_id"]) == "4711"
+    warnings = [r.getMessage() for r in caplog.records if r.name == "lifeline.bot.intake"]
+    for update_id in ids:
+        assert sum(f"update {update_id} " in w for w in warnings) == 1, warnings

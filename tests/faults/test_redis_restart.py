@@ -153,3 +153,23 @@ def check_api_while_down(api: TestClient, notice_id: int) -> None:
     assert_unavailable(api.get("/v1/notices"))
     assert_unavailable(api.post("/v1/notices", json=NOTICE | {"channels": ["sms"]}))
     assert api.get("/healthz").status_code == 200
+
+
+@pytest.mark.timeout(120)
+def test_a_worker_whose_redis_is_gone_still_stops_on_sigterm(
+    own_redis: EmbeddedRedis,
+    client: redis.Redis,
+    provider_config: Callable[..., Path],
+    fleet: Callable[[Path], Fleet],
+) -> None:
+    # Issue 10.3: with Redis gone every command waits out ~38 s of patient retries, so a
+    # warm shutdown never finished within a grace period.
+    workers = fleet(provider_config(redis_url=own_redis.url))
+    process = workers.start(name="gone-1")
+    wait_until(lambda: bool(client.keys("rq:worker:gone-1")), timeout=30, what="worker up")
+    own_redis.stop()
+    started = time.monotonic()
+    code = workers.terminate(process, timeout=30)
+    assert code == 0, workers.logs()
+    assert time.monotonic() - started < 10, "stopped within a grace period"
+    assert "Redis is unreachable: exiting now" in workers.logs()

@@ -15,7 +15,7 @@ from lifeline.api.limits import BodySizeLimit
 from lifeline.bot import WebhookBots
 from lifeline.config import Settings, load_settings
 from lifeline.core import defaults
-from lifeline.db import connect, connect_rq
+from lifeline.db import connect, connect_probe, connect_rq
 from lifeline.faq import FaqStore
 from lifeline.members import MemberStore
 from lifeline.notices import NoticeStore
@@ -42,6 +42,7 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             await app.state.webhook_bots.stop()
         app.state.redis.close()
+        app.state.probe.close()
         app.state.rq_redis.close()
 
     app = FastAPI(
@@ -53,6 +54,7 @@ def create_app(settings: Settings) -> FastAPI:
     # Created here, not in the lifespan, so an app works even where no lifespan runs.
     app.state.settings = settings
     app.state.redis = connect(settings.redis.url)
+    app.state.probe = connect_probe(settings.redis.url)
     app.state.rq_redis = connect_rq(settings.redis.url)
     app.state.plan_queue = Queue(defaults.QUEUE_PLAN, connection=app.state.rq_redis)
     app.state.notice_store = NoticeStore(app.state.redis)

@@ -6,11 +6,12 @@ which Telegram then sends as ``X-Telegram-Bot-Api-Secret-Token``. Answers:
     404  no such tenant, or it has no bot with a webhook secret
     403  the secret is missing or wrong (nothing is read or changed)
     400  the body is not a JSON object, or not an update
-    503  the bot cannot reach Telegram yet (Telegram retries later)
+    503  the bot cannot reach Telegram yet, or Redis could not be reached while handling
+         the update: Telegram sends it again later, so no member's message is lost
     200  the update was handled (or deliberately ignored)
 
-A handler's failure is the bot's business (its error handler logs it): Telegram gets 200,
-since re-sending the same update would fail the same way.
+Any other failure of a handler is the bot's business (its error handler logs it): Telegram
+gets 200, since re-sending the same update would fail the same way.
 """
 
 from __future__ import annotations
@@ -22,10 +23,9 @@ from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Header, Request
 from starlette.exceptions import HTTPException
-from telegram import Update
 
 from lifeline.api.errors import responses
-from lifeline.bot import WebhookBots, well_formed
+from lifeline.bot import BotUnavailable, MalformedUpdate, WebhookBots
 from lifeline.core.errors import NotFound, PermissionDenied
 
 log = logging.getLogger(__name__)
@@ -61,16 +61,12 @@ async def webhook(
     if not hmac.compare_digest(presented, expected):
         raise PermissionDenied(f"missing or wrong {SECRET_HEADER}")
     data = _json_object(await request.body())
-    app = await bots.get(tenant_id)
-    if app is None:
-        raise HTTPException(503, "the bot cannot reach Telegram right now; retry later")
     try:
-        update = Update.de_json(data, app.bot)
-    except Exception as exc:  # de_json raises whatever the shape provokes: all mean "not an update"
-        raise HTTPException(400, f"not a Telegram update: {type(exc).__name__}") from None
-    if not well_formed(update):
-        raise HTTPException(400, "not a Telegram update: unexpected field types")
-    await app.process_update(update)
+        await bots.handle(tenant_id, data)
+    except MalformedUpdate as exc:
+        raise HTTPException(400, str(exc)) from None
+    except BotUnavailable as exc:
+        raise HTTPException(503, str(exc), headers={"Retry-After": "5"}) from None
     return {"ok": True}
 
 

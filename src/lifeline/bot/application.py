@@ -36,18 +36,26 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from lifeline.bot import callbacks, faq_staff, guard, member, support
 from lifeline.bot.context import DEPS_KEY, BotDeps
+from lifeline.bot.guard import STORE_FAILURE
 from lifeline.bot.i18n import gettext_for
+from lifeline.bot.intake import SanitizingBot, parse
 from lifeline.bot.keyboards import MEMBER_COMMANDS, STAFF_COMMANDS
 from lifeline.channels import TelegramConfig
 from lifeline.config import Settings, TenantConfig
+from lifeline.core.errors import LifelineError, StoreUnavailable
 from lifeline.core.vocabulary import LANGUAGES
 
 log = logging.getLogger(__name__)
 
 BotApplication: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
+
+BOT_CONNECTIONS = 16
+"""HTTP connections of one tenant's bot to the Bot API for its answers (webhook updates of
+many chats are answered at once)."""
 
 ALLOWED_UPDATES: list[str] = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 """Update kinds the bots ask Telegram for; everything else would only be ignored."""
@@ -64,17 +72,18 @@ def bot_tenants(settings: Settings) -> list[tuple[TenantConfig, TelegramConfig]]
 
 def build_application(bot: BotDeps, *, polling: bool) -> BotApplication:
     """A tenant's bot: its token, its Bot API base, all handlers; no updater for webhooks."""
-    builder = (
-        Application.builder()
-        .token(bot.telegram.token.get_secret_value())
-        .base_url(bot.telegram.api_base)
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        )
+    sanitizing = SanitizingBot(
+        bot.telegram.token.get_secret_value(),
+        base_url=bot.telegram.api_base,
+        request=HTTPXRequest(connection_pool_size=BOT_CONNECTIONS),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        defaults=Defaults(
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        ),
+        tenant_id=bot.tenant.id,
     )
+    builder = Application.builder().bot(sanitizing)
     if not polling:
         builder = builder.updater(None)
     app: BotApplication = builder.build()
@@ -141,6 +150,10 @@ async def publish_commands(app: BotApplication, bot: BotDeps) -> None:
             log.warning("tenant %s: cannot set a command menu: %s", bot.tenant.id, exc)
 
 
+class BotUnavailable(LifelineError):
+    """A tenant's bot cannot be initialized now (Telegram unreachable): retry later."""
+
+
 class WebhookBots:
     """The tenants' bots for webhook mode: initialized once, on start or on first use.
 
@@ -181,6 +194,27 @@ class WebhookBots:
                     return None
                 self._ready.add(tenant_id)
         return app
+
+    async def handle(self, tenant_id: str, data: dict[str, Any]) -> None:
+        """Handle one webhook update of a tenant.
+
+        MalformedUpdate when it is not shaped as Telegram sends them (logged once);
+        StoreUnavailable when Redis could not be reached meanwhile (the caller answers 503
+        so that Telegram sends the update again); BotUnavailable when the bot cannot be
+        initialized now.
+        """
+        app = await self.get(tenant_id)
+        if app is None:
+            raise BotUnavailable("the bot cannot reach Telegram right now; retry later")
+        update = parse(data, app.bot, tenant_id)
+        token = STORE_FAILURE.set(None)
+        try:
+            await app.process_update(update)
+            failure = STORE_FAILURE.get()
+        finally:
+            STORE_FAILURE.reset(token)
+        if failure is not None:
+            raise StoreUnavailable(f"Redis unreachable: {failure}")
 
     async def stop(self) -> None:
         """Shut the initialized bots down (closes their HTTP clients)."""

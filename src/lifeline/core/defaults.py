@@ -17,9 +17,10 @@ which starts an embedded Redis instead)."""
 KEY_PREFIX = "ll"
 """Prefix of every Redis key Lifeline writes, so a shared Redis stays readable."""
 
-REDIS_QUICK_RETRIES = 2
+REDIS_QUICK_RETRIES = 1
 """Retries of a quick client (the API's): one reconnect after a dropped connection, then
-give up, so a request fails within a fraction of a second and is answered 503."""
+give up, so a request fails within a fraction of a second (refused) or about 4 s (frozen)
+and is answered 503."""
 
 REDIS_PATIENT_RETRIES = 40
 """Retries of a patient client (a worker's), 50 ms doubling up to 1 s apart: ≈ 38 s in all
@@ -30,6 +31,10 @@ REDIS_BACKOFF_BASE_SECONDS = 0.05
 
 REDIS_BACKOFF_CAP_SECONDS = 1.0
 """Longest wait between two retries of a Redis command."""
+
+REDIS_QUICK_TIMEOUT_SECONDS = 2.0
+"""How long a quick client (the API's) waits to connect or for one answer: with its one
+retry, a request fails within about 5 s (503, Retry-After) when Redis is frozen."""
 
 REDIS_CONNECT_TIMEOUT_SECONDS = 5
 """How long connecting to Redis may take."""
@@ -42,6 +47,10 @@ REDIS_RQ_SOCKET_TIMEOUT_SECONDS = 30
 
 REDIS_PING_TIMEOUT_SECONDS = 2.0
 """How long a command waits for Redis to answer its first PING before it refuses to start."""
+
+REDIS_PROBE_TIMEOUT_SECONDS = 0.5
+"""How long a health probe (``/readyz``, a stopping worker) waits to connect and for PONG:
+``/readyz`` answers within a second also when Redis is frozen."""
 
 REDIS_HEALTH_CHECK_SECONDS = 30
 """An idle pooled connection is PINGed before use after this long (a dropped one is

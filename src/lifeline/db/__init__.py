@@ -13,6 +13,7 @@ recorded once Redis is back instead of being lost and sent again by a re-run.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
@@ -25,7 +26,18 @@ from redis.retry import Retry
 from lifeline.core import defaults
 from lifeline.core.errors import StoreUnavailable
 
-__all__ = ["connect", "connect_async", "connect_rq", "ensure_reachable", "masked_url"]
+__all__ = [
+    "connect",
+    "connect_async",
+    "connect_probe",
+    "connect_rq",
+    "ensure_reachable",
+    "masked_url",
+]
+
+_NO_HANDSHAKE: dict[str, Any] = {"driver_info": None}
+"""No CLIENT SETINFO on connect: against a frozen Redis each handshake round trip waits out
+its own timeout before the command itself does."""
 
 _ERRORS = (ConnectionError, TimeoutError)
 """What is retried; ``BusyLoadingError`` (Redis still loading its AOF) is a ConnectionError."""
@@ -42,14 +54,50 @@ def _retries(patient: bool) -> int:
 
 
 def connect(url: str, *, patient: bool = False) -> redis.Redis:
-    """A pooled client for the store (strings in, strings out); ``patient`` for workers."""
+    """A pooled client for the store (strings in, strings out); ``patient`` for workers.
+
+    A quick client (the API's, the bot's) gives up within a few seconds also on a Redis that
+    accepts connections but does not answer, so a request is answered 503, not held.
+    """
     return redis.Redis.from_url(
         url,
         decode_responses=True,
-        health_check_interval=defaults.REDIS_HEALTH_CHECK_SECONDS,
-        socket_connect_timeout=defaults.REDIS_CONNECT_TIMEOUT_SECONDS,
-        socket_timeout=defaults.REDIS_SOCKET_TIMEOUT_SECONDS,
+        health_check_interval=_health_check(patient),
+        socket_connect_timeout=_connect_timeout(patient),
+        socket_timeout=_socket_timeout(patient),
         retry=Retry(_backoff(), retries=_retries(patient), supported_errors=_ERRORS),
+        **_NO_HANDSHAKE,
+    )
+
+
+def connect_probe(url: str) -> redis.Redis:
+    """A client for health checks: one try, short timeouts, so ``/readyz`` answers fast."""
+    timeout = defaults.REDIS_PROBE_TIMEOUT_SECONDS
+    return redis.Redis.from_url(
+        url,
+        decode_responses=True,
+        socket_connect_timeout=timeout,
+        socket_timeout=timeout,
+        retry=Retry(_backoff(), retries=0),
+        **_NO_HANDSHAKE,
+    )
+
+
+def _health_check(patient: bool) -> int:
+    # A quick client's one retry replaces a dropped connection anyway; its PING before a
+    # command would only double the wait on a frozen Redis.
+    return defaults.REDIS_HEALTH_CHECK_SECONDS if patient else 0
+
+
+def _connect_timeout(patient: bool) -> float:
+    return (
+        defaults.REDIS_CONNECT_TIMEOUT_SECONDS if patient else defaults.REDIS_QUICK_TIMEOUT_SECONDS
+    )
+
+
+def _socket_timeout(patient: bool) -> float:
+    return (
+        defaults.REDIS_SOCKET_TIMEOUT_SECONDS if patient else defaults.REDIS_QUICK_TIMEOUT_SECONDS
     )
 
 
@@ -60,10 +108,13 @@ def connect_rq(url: str, *, patient: bool = False) -> redis.Redis:
     """
     return redis.Redis.from_url(
         url,
-        health_check_interval=defaults.REDIS_HEALTH_CHECK_SECONDS,
-        socket_connect_timeout=defaults.REDIS_CONNECT_TIMEOUT_SECONDS,
-        socket_timeout=defaults.REDIS_RQ_SOCKET_TIMEOUT_SECONDS,
+        health_check_interval=_health_check(patient),
+        socket_connect_timeout=_connect_timeout(patient),
+        socket_timeout=defaults.REDIS_RQ_SOCKET_TIMEOUT_SECONDS
+        if patient
+        else defaults.REDIS_QUICK_TIMEOUT_SECONDS,
         retry=Retry(_backoff(), retries=_retries(patient), supported_errors=_ERRORS),
+        **_NO_HANDSHAKE,
     )
 
 
@@ -80,6 +131,7 @@ def connect_async(url: str, *, patient: bool = True) -> aioredis.Redis:
         socket_connect_timeout=defaults.REDIS_CONNECT_TIMEOUT_SECONDS,
         socket_timeout=defaults.REDIS_SOCKET_TIMEOUT_SECONDS,
         retry=AsyncRetry(_backoff(), retries=_retries(patient), supported_errors=_ERRORS),
+        **_NO_HANDSHAKE,
     )
 
 

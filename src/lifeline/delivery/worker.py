@@ -23,8 +23,10 @@ What this adds to RQ, so that a dying worker loses nobody:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import socket
 import threading
 import uuid
@@ -44,6 +46,7 @@ from lifeline.core.defaults import (
     MAINTENANCE_LOCK_SECONDS,
     MAINTENANCE_SECONDS,
 )
+from lifeline.db import connect_probe
 from lifeline.delivery import context
 from lifeline.delivery.plan import recover_unplanned
 from lifeline.delivery.queues import queue_names
@@ -160,9 +163,29 @@ class LifelineWorker(SimpleWorker):
 
     def request_stop(self, signum: int, frame: FrameType | None) -> None:
         """Warm shutdown: the running batch stops claiming recipients (see ``delivery.batch``),
-        its sends in flight finish, and the worker exits once the job returns."""
+        its sends in flight finish, and the worker exits once the job returns.
+
+        With Redis gone nothing can finish (every command waits out its patient retries),
+        so the worker exits at once instead, within any grace period: its running job's
+        lease lapses and another worker runs it again once Redis is back.
+        """
         context.request_stop()
+        if not _redis_answers():
+            log.warning(
+                "worker %s: stop requested while Redis is unreachable: exiting now; its jobs "
+                "run again once Redis is back",
+                self.name,
+            )
+            self._stop_scheduler_now()
+            logging.shutdown()
+            os._exit(0)
         super().request_stop(signum, frame)  # type: ignore[no-untyped-call]
+
+    def _stop_scheduler_now(self) -> None:
+        process = getattr(getattr(self, "scheduler", None), "_process", None)
+        if process is not None and process.pid:
+            with contextlib.suppress(OSError):
+                os.kill(process.pid, signal.SIGTERM)
 
 
 class _Heartbeat:
@@ -188,6 +211,18 @@ class _Heartbeat:
         """No beats after this returns (or after the one in progress, if Redis is slow)."""
         self._stopped.set()
         self._thread.join(timeout=2)
+
+
+def _redis_answers() -> bool:
+    """Whether Redis answers a PING within a second (a probe client, no retries)."""
+    probe = connect_probe(context.current().settings.redis.url)
+    try:
+        probe.ping()
+    except redis.RedisError:
+        return False
+    finally:
+        probe.close()
+    return True
 
 
 def _alive(pid: int) -> bool:
