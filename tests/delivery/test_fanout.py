@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -210,3 +211,22 @@ def test_a_template_that_fails_at_send_time_fails_its_recipients_not_the_notice(
     assert count == german
     assert "email.txt.j2:3" in reason
     assert "'nope' is undefined" in reason
+
+
+def test_no_address_reaches_the_log(
+    make_settings: Callable[..., Settings],
+    redis_client: redis.Redis,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Threat: personal data in logs (docs/security.md): workers log ids, never addresses.
+    caplog.set_level(logging.DEBUG, logger="lifeline")
+    settings = make_settings()
+    rows = seed(redis_client, 20)
+    publish(settings, redis_client, NOTICE)
+    worker.run(settings, burst=True)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert logged, "the worker logged something"
+    for row in rows:
+        for address in (row.email, row.phone, str(row.telegram_chat_id)):
+            if address and address != "None":
+                assert address not in logged

@@ -16,6 +16,7 @@ from lifeline.config import TenantConfig, settings_from_dict
 from lifeline.core.errors import ConfigError, InvalidInput
 from lifeline.core.locales import locales_dir
 from lifeline.core.vocabulary import ChannelKind
+from lifeline.messages.checks import template_problems
 from lifeline.notices import Notice
 from lifeline.notices.services import known_services
 
@@ -449,3 +450,16 @@ def test_locales_dir_holds_every_template_in_both_languages() -> None:
     for language in ("de", "en"):
         for name in [*names, "sms.txt.j2", "_wording.j2"]:
             assert (folder / language / "templates" / name).is_file()
+
+
+def test_a_tenant_template_cannot_reach_python(tmp_path: Path) -> None:
+    # Threat: template injection. Tenant templates are config, not code: the sandbox stops
+    # them at Python's internals, and the start refuses such a file (docs/security.md).
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "sms.txt.j2").write_text("{{ ().__class__.__base__.__subclasses__() }}\n")
+    tenant = make_tenant(templates_dir=str(tmp_path))
+    with pytest.raises(InvalidInput, match=r"sms\.txt\.j2:1.*SecurityError"):
+        messages.render(tenant, make_notice(), "sms", "en")
+    problems = template_problems(tenant)
+    assert problems
+    assert all("SecurityError" in p for p in problems)

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from rq import Queue
 
 import lifeline
@@ -45,11 +46,13 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.probe.close()
         app.state.rq_redis.close()
 
-    app = FastAPI(
+    # /docs serves Swagger UI from the package: it must work when the internet does not.
+    app = FastAPIOffline(
         title="Lifeline admin API",
         version=lifeline.__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        redoc_url=None,
     )
     # Created here, not in the lifespan, so an app works even where no lifespan runs.
     app.state.settings = settings

@@ -164,7 +164,9 @@ def bot_set_webhook(
 @notice_app.command("send")
 @friendly
 def notice_send(
-    file: Annotated[Path, typer.Argument(help="Notice JSON (see DESIGN.md).", exists=False)],
+    file: Annotated[
+        Path, typer.Argument(help="Notice JSON, e.g. examples/notice.json; - for stdin.")
+    ],
     api_url: ApiUrl = "http://127.0.0.1:8000",
     key: ApiKeyOpt = "",
     idempotency_key: Annotated[

@@ -24,6 +24,7 @@ What this adds to RQ, so that a dying worker loses nobody:
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -249,6 +250,10 @@ def run(settings: Settings, *, burst: bool = False, name: str | None = None) -> 
         queue_class=LifelineQueue,
         maintenance_interval=MAINTENANCE_SECONDS,
     )
+    # Everything loaded so far (settings, compiled templates, catalogues) lives as long as
+    # the process: out of the collector's sight, a full collection stays short enough not
+    # to make a paced send late.
+    gc.freeze()
     level = logging.getLogger().getEffectiveLevel()
     return bool(
         worker.work(
