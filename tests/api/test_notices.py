@@ -179,6 +179,8 @@ def test_preview_renders_every_channel_and_stores_nothing(
     assert set(preview["email"]) == {"de", "en"}
     assert "Online-Filiale" in preview["email"]["de"]["subject"]
     assert preview["sms"]["de"]["segments"] >= 1
+    # What the SMS left out, per language (issue 10.12); the contract's JSON carries it.
+    assert all(isinstance(e["dropped"], list) for e in preview["sms"].values())
     assert redis_client.dbsize() == size
     assert plan_jobs(rq_client) == 0
 

@@ -18,7 +18,7 @@ from lifeline.core.locales import locales_dir
 from lifeline.core.vocabulary import ChannelKind
 from lifeline.messages.checks import template_problems
 from lifeline.notices import Notice
-from lifeline.notices.services import known_services
+from lifeline.notices.services import known_services, services_for
 
 KINDS: tuple[ChannelKind, ...] = ("telegram", "email", "sms")
 HEADLINE_DE = "Störung: Online-Filiale und eAU-Übermittlung nicht verfügbar"
@@ -115,32 +115,74 @@ def test_email_html_loads_nothing_from_outside() -> None:
         assert needle not in html
 
 
-def test_sms_is_short_and_has_no_service_advice() -> None:
-    text = messages.render(make_tenant(), make_notice(), "sms", "de").text
-    assert text.splitlines()[0] == f"Wichtig: {HEADLINE_DE}"
-    assert "Infos: https://status.example.org" in text
-    assert text.endswith("Demo BKK")
-    assert "Muster 1" not in text
+def test_sms_carries_what_to_do_instead_for_each_service_in_both_languages() -> None:
+    advice = {
+        "de": ["Online-Geschäftsstelle: Anträge und Unterlagen bitte per Post",
+               "eAU: AU auf Papier beim Arzt holen, Kassenteil per Post"],
+        "en": ["Online branch: send applications and documents by post",
+               "eAU: get a paper note from your doctor, post us our part"],
+    }  # fmt: skip
+    for language, prefix in (("de", "Wichtig"), ("en", "Important")):
+        text = messages.render(make_tenant(), make_notice(), "sms", language).text
+        headline = HEADLINE_DE if language == "de" else HEADLINE_EN
+        assert text.splitlines()[0] == f"{prefix}: {headline}"
+        for line in advice[language]:
+            assert line in text.splitlines()
+        assert text.endswith("Demo BKK")
+        assert "Muster 1" not in text  # the long advice is for the other channels
 
 
-def test_typical_sms_stays_within_two_gsm_parts() -> None:
+def test_a_long_body_is_dropped_before_the_advice_and_preview_says_so() -> None:
     long_body = {"de": "Wir arbeiten daran. " * 30, "en": "We are working on it. " * 30}
-    notice = make_notice(
-        severity="critical", body=long_body, services=("app", "portal", "phone", "eau")
-    )
-    for language in ("de", "en"):
-        text = messages.render(make_tenant(), notice, "sms", language).text
-        info = segments(text)
-        assert info.encoding == "GSM-7"
-        assert info.segments <= 2
+    services = ("app", "portal", "phone", "eau")
+    notice = make_notice(severity="critical", body=long_body, services=services)
+    result = messages.preview(make_tenant(), notice, ["sms"])["sms"]
+    for language, entry in result.items():
+        text = str(entry["text"])
+        assert segments(text).encoding == "GSM-7"
+        assert entry["segments"] in (1, 2, 3)  # the default max_segments
         assert "Wir arbeiten daran" not in text
+        assert "We are working" not in text
+        shorts = [s.short for s in services_for(make_tenant(), services, language)]
+        assert [line.split(":")[0] for line in text.splitlines()[1:5]] == shorts
+        assert entry["dropped"] == ["body"]
 
 
-def test_short_body_and_services_go_into_the_sms_when_they_fit() -> None:
+def test_short_body_and_advice_go_into_the_sms_when_they_fit() -> None:
     notice = make_notice(body={"de": "Bitte Papier-AU nutzen.", "en": "Use paper notes."})
-    text = messages.render(make_tenant(), notice, "sms", "de").text
-    assert "Bitte Papier-AU nutzen." in text
-    assert "Betroffen: Online-Geschäftsstelle, eAU" in text
+    entry = messages.preview(make_tenant(), notice, ["sms"])["sms"]["de"]
+    assert "Bitte Papier-AU nutzen." in str(entry["text"])
+    assert "eAU: AU auf Papier beim Arzt holen, Kassenteil per Post" in str(entry["text"])
+    assert entry["dropped"] == []
+    assert entry["segments"] in (1, 2)  # the target: the body only goes when it fits there
+
+
+def test_advice_goes_over_the_target_up_to_the_limit_but_the_body_does_not() -> None:
+    notice = make_notice(services=("app", "portal", "phone", "eau", "krankengeld"))
+    entry = messages.preview(make_tenant(), notice, ["sms"])["sms"]["de"]
+    assert entry["segments"] == 3
+    assert entry["dropped"] == ["body"]
+    assert "Krankengeld: kommt evtl. später, Ihr Anspruch bleibt" in str(entry["text"])
+
+
+def test_names_then_headline_only_when_the_advice_cannot_fit() -> None:
+    two = make_tenant(channels=http_sms(max_segments=2))
+    many = ("app", "portal", "phone", "eau", "krankengeld", "payments")
+    entry = messages.preview(two, make_notice(services=many), ["sms"])["sms"]["de"]
+    assert entry["dropped"] == ["body", "advice"]
+    assert "Betroffen: App, Online-Geschäftsstelle, Telefon, eAU, Krankengeld" in str(entry["text"])
+    one = make_tenant(channels=http_sms(max_segments=1))
+    entry = messages.preview(one, make_notice(services=many), ["sms"])["sms"]["de"]
+    assert entry["dropped"] == ["body", "advice", "services"]
+    assert str(entry["text"]).splitlines()[1] == "Hotline: +49 30 1234567"
+
+
+def test_sms_of_a_resolved_notice_names_what_is_back() -> None:
+    notice = make_notice(stage="resolve")
+    entry = messages.preview(make_tenant(), notice, ["sms"])["sms"]["en"]
+    assert "Online branch, eAU." in str(entry["text"])
+    assert "post us our part" not in str(entry["text"])
+    assert entry["dropped"] == []
 
 
 def test_sms_replaces_typographic_punctuation() -> None:
@@ -304,6 +346,10 @@ def test_catalogue_has_the_same_services_in_every_language() -> None:
         for entry in entries.values():
             assert entry["label"].strip()
             assert entry["instead"].strip()
+            for key in ("sms", "sms_with_hotline"):
+                if key in entry:  # short, and GSM-7 so that it keeps the SMS in 160 parts
+                    assert 0 < len(entry[key]) <= 60, entry[key]
+                    assert segments(entry[key]).encoding == "GSM-7", entry[key]
 
 
 def test_known_services_cover_the_usual_outage() -> None:
@@ -375,10 +421,13 @@ def test_preview_renders_every_kind_in_every_language_of_the_notice() -> None:
         "encoding": info.encoding,
         "characters": info.characters,
         "segments": info.segments,
+        "dropped": ["body"],  # German is longer: with the body it would need three parts
     }
-    # Headline, body and service names fit the two-part target, so all of them go.
     assert sms["segments"] == 2
-    assert "Nach einem Angriff" in str(sms["text"])
+    assert "Nach einem Angriff" not in str(sms["text"])
+    english = result["sms"]["en"]
+    assert english["dropped"] == []
+    assert "After an attack" in str(english["text"])
 
 
 def test_preview_only_in_the_languages_the_notice_has() -> None:

@@ -52,8 +52,9 @@ IdempotencyKey = Annotated[
 CURSOR_PATTERN = rf"^({'|'.join(CHANNEL_KINDS)}):\d{{1,9}}$"
 """``<channel>:<offset>`` of a failures page."""
 
-Preview = dict[str, dict[str, dict[str, str | int]]]
-"""Channel kind → language → what would be sent (text, subject, html, segments, …)."""
+Preview = dict[str, dict[str, dict[str, str | int | list[str]]]]
+"""Channel kind → language → what would be sent (text, subject, html, segments, what an SMS
+left out, …)."""
 
 
 class NoticeList(BaseModel):

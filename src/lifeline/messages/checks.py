@@ -10,19 +10,18 @@ from datetime import UTC, datetime, timedelta
 from lifeline.config import Settings, TenantConfig
 from lifeline.core.errors import ConfigError
 from lifeline.core.vocabulary import LANGUAGES, STAGES
-from lifeline.messages.templates import TemplateFailure, render_template
+from lifeline.messages.templates import SMS_LEVELS, SmsLevel, TemplateFailure, render_template
 from lifeline.notices.model import Notice
 from lifeline.notices.services import known_services
 
-TEMPLATES: tuple[tuple[str, bool], ...] = (
-    ("telegram.html.j2", False),
-    ("email_subject.txt.j2", False),
-    ("email.txt.j2", False),
-    ("email.html.j2", False),
-    ("sms.txt.j2", False),
-    ("sms.txt.j2", True),
+TEMPLATES: tuple[tuple[str, SmsLevel], ...] = (
+    ("telegram.html.j2", "full"),
+    ("email_subject.txt.j2", "full"),
+    ("email.txt.j2", "full"),
+    ("email.html.j2", "full"),
+    *(("sms.txt.j2", level) for level in SMS_LEVELS),
 )
-"""Every template a notice is rendered with, and whether as the compact SMS."""
+"""Every template a notice is rendered with, the SMS at each of its levels."""
 
 
 def check_templates(settings: Settings) -> None:
@@ -37,9 +36,9 @@ def template_problems(tenant: TenantConfig) -> list[str]:
     problems = []
     for notice in _samples(tenant):
         for language in LANGUAGES:
-            for name, compact in TEMPLATES:
+            for name, level in TEMPLATES:
                 try:
-                    render_template(tenant, notice, language, name, compact=compact)
+                    render_template(tenant, notice, language, name, sms_level=level)
                 except TemplateFailure as exc:
                     problems.append(str(exc))
     return problems

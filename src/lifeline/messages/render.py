@@ -2,8 +2,10 @@
 
 telegram  Telegram HTML (the provider splits what is over 4096 characters)
 email     subject, plain text and HTML
-sms       the full text if it stays within ``SMS_TARGET_SEGMENTS`` parts, else the
-          compact one; refused when even that is over the tenant's ``max_segments``
+sms       the full text (headline, body, what to do instead per service) if it stays within
+          ``SMS_TARGET_SEGMENTS`` parts; else without the body, within the target if it fits,
+          else within the tenant's ``max_segments``; else with the services' names only, else
+          the headline only; refused when even that is over ``max_segments``
 """
 
 from __future__ import annotations
@@ -22,17 +24,17 @@ from lifeline.config import TenantConfig
 from lifeline.core import defaults
 from lifeline.core.errors import InvalidInput
 from lifeline.core.vocabulary import ChannelKind
-from lifeline.messages.templates import render_template, tidy
+from lifeline.messages.templates import SMS_LEVELS, SmsLevel, render_template, tidy
 from lifeline.notices.model import Notice
 
-PreviewEntry = dict[str, str | int]
+PreviewEntry = dict[str, str | int | list[str]]
 
 
 def render(tenant: TenantConfig, notice: Notice, kind: ChannelKind, language: str) -> Message:
     """Render ``notice`` for one channel in the member's language, or the best one it has."""
     language = notice.language_for(language, tenant.default_language)
     if kind == "sms":
-        text, _ = _sms(tenant, notice, language)
+        text, _, _ = _sms(tenant, notice, language)
         return Message(text=text, language=language)
     if kind == "telegram":
         text = tidy(render_template(tenant, notice, language, "telegram.html.j2"))
@@ -67,8 +69,9 @@ def preview(
     """What each channel would send in each language of the notice, by kind and language.
 
     Telegram gives ``text``; email ``subject``, ``text`` and ``html``; SMS ``text``,
-    ``encoding``, ``characters`` and ``segments``. Raises ``InvalidInput`` when an SMS would
-    need more parts than the tenant allows.
+    ``encoding``, ``characters``, ``segments`` and ``dropped`` (what did not fit: ``body``,
+    ``advice``, ``services``; empty when nothing was left out). Raises ``InvalidInput``
+    when an SMS would need more parts than the tenant allows.
     """
     result: dict[str, dict[str, PreviewEntry]] = {}
     for kind in kinds:
@@ -82,12 +85,13 @@ def _preview_one(
     tenant: TenantConfig, notice: Notice, kind: ChannelKind, language: str
 ) -> PreviewEntry:
     if kind == "sms":
-        text, info = _checked_sms(tenant, notice, language)
+        text, info, level = _checked_sms(tenant, notice, language)
         return {
             "text": text,
             "encoding": info.encoding,
             "characters": info.characters,
             "segments": info.segments,
+            "dropped": _dropped(notice, language, level),
         }
     message = render(tenant, notice, kind, language)
     entry: PreviewEntry = {"text": message.text}
@@ -98,11 +102,13 @@ def _preview_one(
     return entry
 
 
-def _checked_sms(tenant: TenantConfig, notice: Notice, language: str) -> tuple[str, SmsSegments]:
-    text, info = _sms(tenant, notice, language)
+def _checked_sms(
+    tenant: TenantConfig, notice: Notice, language: str
+) -> tuple[str, SmsSegments, SmsLevel]:
+    text, info, level = _sms(tenant, notice, language)
     limit = _max_segments(tenant)
     if info.segments <= limit:
-        return text, info
+        return text, info, level
     body = plain_punctuation(notice.body.get(language, "")).strip()
     # The built-in template drops the body before it gets this long; a tenant's may not.
     part = "body" if body and body in text else "headline"
@@ -118,16 +124,39 @@ def _checked_sms(tenant: TenantConfig, notice: Notice, language: str) -> tuple[s
     )
 
 
-def _sms(tenant: TenantConfig, notice: Notice, language: str) -> tuple[str, SmsSegments]:
-    """The full SMS if it stays within the target, else the compact one."""
-    target = min(defaults.SMS_TARGET_SEGMENTS, _max_segments(tenant))
-    for compact in (False, True):
-        raw = render_template(tenant, notice, language, "sms.txt.j2", compact=compact)
-        text = plain_punctuation(tidy(raw))
-        info = segments(text)
-        if info.segments <= target:
+def _sms(tenant: TenantConfig, notice: Notice, language: str) -> tuple[str, SmsSegments, SmsLevel]:
+    """The most the SMS can carry: the body only within the target parts; what to do instead
+    within the target if it fits, else within the tenant's limit; then less."""
+    limit = _max_segments(tenant)
+    target = min(defaults.SMS_TARGET_SEGMENTS, limit)
+    full, advice, names, headline = SMS_LEVELS
+    attempts: tuple[tuple[SmsLevel, int], ...] = (
+        (full, target), (advice, target), (advice, limit), (names, limit), (headline, limit)
+    )  # fmt: skip
+    rendered: dict[SmsLevel, tuple[str, SmsSegments]] = {}
+    for level, parts in attempts:
+        if level not in rendered:
+            raw = render_template(tenant, notice, language, "sms.txt.j2", sms_level=level)
+            text = plain_punctuation(tidy(raw))
+            rendered[level] = (text, segments(text))
+        text, info = rendered[level]
+        if info.segments <= parts:
             break
-    return text, info
+    return text, info, level
+
+
+def _dropped(notice: Notice, language: str, level: SmsLevel) -> list[str]:
+    """What the SMS at ``level`` leaves out of this notice."""
+    rank = SMS_LEVELS.index(level)
+    advice = bool(notice.services) and notice.stage != "resolve"
+    dropped = []
+    if notice.body.get(language) and rank >= SMS_LEVELS.index("advice"):
+        dropped.append("body")
+    if advice and rank >= SMS_LEVELS.index("names"):
+        dropped.append("advice")
+    if notice.services and rank >= SMS_LEVELS.index("headline"):
+        dropped.append("services")
+    return dropped
 
 
 def _max_segments(tenant: TenantConfig) -> int:

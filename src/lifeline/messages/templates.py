@@ -14,7 +14,9 @@ first, so a tenant can replace any single file. Files per language:
 Templates see ``tenant`` (name, hotline, website; "" when unset), ``notice`` (id, severity,
 stage, headline and body in the language rendered, services, created_at, expires_at),
 ``services`` (the notice's services from ``locales/<lang>/services.toml``: key, label,
-short, instead), ``language`` and ``compact`` (SMS: leave out body and services). Filters:
+short, instead, sms), ``language``, ``sms_level`` (how much an SMS carries, one of
+``SMS_LEVELS``) and ``compact`` (true at the last level, for templates written before
+``sms_level``: headline and contacts only). Filters:
 ``datetime`` (localized, German time) and ``nl2br`` (escapes, then keeps line breaks).
 Files ending in ``.html.j2`` are autoescaped, ``.txt.j2`` files are not.
 """
@@ -25,7 +27,7 @@ import functools
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import babel.dates
@@ -52,6 +54,12 @@ from lifeline.notices.services import services_for
 
 DISPLAY_TIMEZONE = ZoneInfo(defaults.DISPLAY_TIMEZONE)
 
+SmsLevel = Literal["full", "advice", "names", "headline"]
+SMS_LEVELS: tuple[SmsLevel, ...] = ("full", "advice", "names", "headline")
+"""How much an SMS carries, most first. full: headline, body, each affected service with what
+to do instead (its ``sms`` text), contacts; advice: the same without the body; names: the
+services' names without advice; headline: the headline and contacts only."""
+
 _DATETIME_PATTERNS = {
     "de": "EEEE, d. MMMM y, HH:mm 'Uhr'",
     "en": "EEEE d MMMM y, HH:mm 'German time'",
@@ -65,13 +73,18 @@ class TemplateFailure(InvalidInput):
 
 
 def render_template(
-    tenant: TenantConfig, notice: Notice, language: str, name: str, *, compact: bool = False
+    tenant: TenantConfig,
+    notice: Notice,
+    language: str,
+    name: str,
+    *,
+    sms_level: SmsLevel = "full",
 ) -> str:
     """One template of ``<language>/<name>`` rendered for a notice (tenant's own first);
     TemplateFailure naming file and line when it cannot be."""
     try:
         template = _environment(tenant.id, tenant.templates_dir).get_template(f"{language}/{name}")
-        return template.render(_context(tenant, notice, language, compact=compact))
+        return template.render(_context(tenant, notice, language, sms_level=sms_level))
     except TemplateError as exc:
         where = _where(exc) or f"{language}/{name}"
         raise TemplateFailure(
@@ -94,7 +107,7 @@ def _where(exc: TemplateError) -> str | None:
 
 
 def _context(
-    tenant: TenantConfig, notice: Notice, language: str, *, compact: bool
+    tenant: TenantConfig, notice: Notice, language: str, *, sms_level: SmsLevel
 ) -> dict[str, Any]:
     # Plain values only: a tenant's template must not reach channel settings or secrets.
     return {
@@ -111,7 +124,8 @@ def _context(
         },
         "services": services_for(tenant, notice.services, language),
         "language": language,
-        "compact": compact,
+        "sms_level": sms_level,
+        "compact": sms_level == SMS_LEVELS[-1],
     }
 
 

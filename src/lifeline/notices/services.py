@@ -7,6 +7,8 @@ The texts live in ``locales/<lang>/services.toml``, one table per service::
     short = "App"                     # optional: a shorter name for SMS
     instead = "…"                     # what to do instead, in whole sentences
     with_hotline = "… {hotline} …"    # optional: replaces instead when there is a hotline
+    sms = "…"                         # what to do instead in a few words, for SMS
+    sms_with_hotline = "…"            # optional: replaces sms when there is a hotline
 
 A notice may only name services that are listed (the API refuses others); messages show
 each one in the member's language with what to do instead.
@@ -33,6 +35,7 @@ class ServiceEntry:
     label: str
     short: str
     instead: str
+    sms: str
 
 
 def known_services() -> frozenset[str]:
@@ -47,13 +50,14 @@ def services_for(tenant: TenantConfig, keys: Iterable[str], language: str) -> li
     for key in keys:
         found = texts.get(key)
         if found is None:  # refused by the API, but a stored notice must still render
-            entries.append(ServiceEntry(key=key, label=key, short=key, instead=""))
+            entries.append(ServiceEntry(key=key, label=key, short=key, instead="", sms=""))
             continue
-        instead = found["instead"]
-        if tenant.hotline and "with_hotline" in found:
-            instead = found["with_hotline"].replace("{hotline}", tenant.hotline)
+        instead, sms = found["instead"], found["sms"]
+        if tenant.hotline:
+            instead = found.get("with_hotline", instead).replace("{hotline}", tenant.hotline)
+            sms = found.get("sms_with_hotline", sms).replace("{hotline}", tenant.hotline)
         label = found["label"]
-        entries.append(ServiceEntry(key, label, found.get("short", label), instead))
+        entries.append(ServiceEntry(key, label, found.get("short", label), instead, sms))
     return entries
 
 
@@ -71,9 +75,9 @@ def _catalogue() -> dict[str, dict[str, dict[str, str]]]:
 
 
 def _service_texts(path: Path, key: str, value: object) -> dict[str, str]:
-    allowed = {"label", "short", "instead", "with_hotline"}
-    if not isinstance(value, dict) or not {"label", "instead"} <= value.keys():
-        raise ConfigError(f"{path}: [{key}] needs label and instead")
+    allowed = {"label", "short", "instead", "with_hotline", "sms", "sms_with_hotline"}
+    if not isinstance(value, dict) or not {"label", "instead", "sms"} <= value.keys():
+        raise ConfigError(f"{path}: [{key}] needs label, instead and sms")
     if not value.keys() <= allowed or not all(isinstance(v, str) for v in value.values()):
         raise ConfigError(f"{path}: [{key}] may only hold texts named {sorted(allowed)}")
     return dict(value)
