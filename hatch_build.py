@@ -1,7 +1,7 @@
 """Hatch build hook: compile the bot's gettext catalogues (``.po`` → ``.mo``) into the wheel.
 
 Compiled catalogues are build output, so they are not committed (``.gitignore`` has ``*.mo``).
-An editable install needs none: ``lifeline.bot.i18n`` compiles the ``.po`` in memory when
+An editable install needs none: ``lifeline.core.i18n`` compiles the ``.po`` in memory when
 no up-to-date ``.mo`` is beside it.
 """
 

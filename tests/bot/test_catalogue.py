@@ -17,7 +17,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from lifeline.bot import i18n
+from lifeline.core import i18n
 from lifeline.core.vocabulary import LANGUAGES
 
 ROOT = Path(__file__).resolve().parents[2]

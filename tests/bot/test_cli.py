@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from lifeline.bot.i18n import gettext_for
+from lifeline.core.i18n import gettext_for
 from tests import reaper
 from tests.bot.conftest import SECRET
 from tests.bot.updates import SUPPORT_CHAT_ID, Person

@@ -14,8 +14,8 @@ from typing import Any, TypedDict
 import pytest
 import redis
 
-from lifeline.bot.i18n import gettext_for, language_name, ngettext_for
 from lifeline.config import Settings
+from lifeline.core.i18n import gettext_for, language_name, ngettext_for
 from lifeline.faq import FaqStore, make_entry
 from lifeline.members import MemberStore
 from lifeline.notices import NoticeStore, lifecycle

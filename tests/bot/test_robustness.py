@@ -8,7 +8,7 @@ import logging
 import pytest
 import redis
 
-from lifeline.bot.i18n import gettext_for
+from lifeline.core.i18n import gettext_for
 from lifeline.members import MemberStore
 from tests.bot.conftest import PollingDriver, WebhookDriver, actions
 from tests.bot.updates import STAFF, SUPPORT_CHAT_ID, Person, bot_message

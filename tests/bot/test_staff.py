@@ -6,7 +6,7 @@ import pytest
 import redis
 
 from lifeline.bot.faq_staff import FaqSet, parse_faq_set
-from lifeline.bot.i18n import gettext_for
+from lifeline.core.i18n import gettext_for
 from lifeline.faq import FaqStore
 from lifeline.members import MemberStore
 from tests.bot.conftest import WebhookDriver

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import redis
 
-from lifeline.bot.i18n import gettext_for
 from lifeline.config import Settings
+from lifeline.core.i18n import gettext_for
 from lifeline.members import MemberStore
 from tests.bot.conftest import WebhookDriver, button_data, serve_webhook
 from tests.bot.updates import STAFF, SUPPORT_CHAT_ID, Person, bot_message

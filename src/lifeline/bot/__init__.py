@@ -9,7 +9,7 @@ faq_staff.py    /faq_set /faq_del /faq_list in the staff group
 intake.py       updates checked before PTB sees them (webhook and polling)
 guard.py        unknown input, blocked chats, Redis failures, the error handler
 context.py      BotDeps (tenant, stores) and Talk (chat, member, language)
-i18n.py         gettext catalogues (conversation state: ``lifeline.conversations``)
+(its words: ``lifeline.core.i18n``; conversation state: ``lifeline.conversations``)
 
 The API and the CLI use the bot only through this package's face (``lifeline.bot``).
 """

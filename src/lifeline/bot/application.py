@@ -41,12 +41,12 @@ from telegram.request import HTTPXRequest
 from lifeline.bot import callbacks, faq_staff, guard, member, support
 from lifeline.bot.context import DEPS_KEY, BotDeps
 from lifeline.bot.guard import STORE_FAILURE
-from lifeline.bot.i18n import gettext_for
 from lifeline.bot.intake import SanitizingBot, parse
 from lifeline.bot.keyboards import MEMBER_COMMANDS, STAFF_COMMANDS
 from lifeline.channels import TelegramConfig
 from lifeline.config import Settings, TenantConfig
 from lifeline.core.errors import LifelineError, StoreUnavailable
+from lifeline.core.i18n import gettext_for
 from lifeline.core.vocabulary import LANGUAGES
 
 log = logging.getLogger(__name__)

@@ -12,9 +12,9 @@ from telegram import CallbackQuery, Message, Update
 
 from lifeline.bot import keyboards
 from lifeline.bot.context import Context, Talk, send, talk
-from lifeline.bot.i18n import gettext_for
 from lifeline.bot.member import format_answer
 from lifeline.core.errors import NotFound
+from lifeline.core.i18n import gettext_for
 from lifeline.core.vocabulary import LANGUAGES
 from lifeline.members import erasure
 

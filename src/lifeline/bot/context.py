@@ -19,11 +19,11 @@ from telegram import Bot, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from lifeline.bot.i18n import Translate, gettext_for, ngettext_for, pick_language
 from lifeline.channels import TelegramConfig
 from lifeline.channels.html import MAX_MESSAGE_UNITS, split_html
 from lifeline.config import TenantConfig
 from lifeline.conversations import ChatState
+from lifeline.core.i18n import Translate, gettext_for, ngettext_for, pick_language
 from lifeline.faq import FaqStore
 from lifeline.members import Member, MemberStore
 from lifeline.notices import NoticeStore

@@ -18,9 +18,9 @@ from telegram import Update
 
 from lifeline import faq
 from lifeline.bot.context import BotDeps, Context, deps, reply
-from lifeline.bot.i18n import Translate, gettext_for
 from lifeline.core import defaults
 from lifeline.core.errors import InvalidInput
+from lifeline.core.i18n import Translate, gettext_for
 from lifeline.core.vocabulary import LANGUAGES
 
 

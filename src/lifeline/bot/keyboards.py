@@ -15,9 +15,9 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from lifeline.bot.i18n import N_, Translate, language_name
 from lifeline.config import TenantConfig
 from lifeline.core.defaults import BOT_BUTTON_TEXT, BOT_FAQ_BUTTONS
+from lifeline.core.i18n import N_, Translate, language_name
 from lifeline.core.vocabulary import LANGUAGES
 from lifeline.faq import FaqEntry
 

@@ -23,9 +23,9 @@ from telegram.error import Forbidden, TelegramError
 
 from lifeline.bot import keyboards
 from lifeline.bot.context import BotDeps, Context, Talk, deps, reply, send, talk
-from lifeline.bot.i18n import Translate, gettext_for, language_name
 from lifeline.conversations import RelayTarget
 from lifeline.core.defaults import BOT_MAX_RELAYED
+from lifeline.core.i18n import Translate, gettext_for, language_name
 
 log = logging.getLogger(__name__)
 

@@ -8,4 +8,5 @@ errors.py      Lifeline's exceptions
 locations.py   how an error names the place of a problem (``tenants[0].channels.email``)
 masking.py     personal data as it may appear in logs and reasons
 locales.py     where the built-in templates and catalogues live
+i18n.py        the gettext catalogues (bot and pages), language names and negotiation
 """
