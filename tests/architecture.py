@@ -2,7 +2,7 @@
 
 The packages stand on floors; an import may go to the same floor or down, never up:
 
-    5  api  bot  cli            adapters
+    5  api  web  server  bot  cli   adapters (server: what the HTTP apps share)
     4  delivery                 publish, plan, batch, ledger, rate limits, worker
     3  access members notices faq messages conversations   domains: model, rules, store
     2  config  db               the configuration file; Redis connections, keys, scripts
@@ -35,12 +35,16 @@ FLOORS: dict[str, int] = {
     "conversations": 3,
     "delivery": 4,
     "api": 5,
+    "web": 5,
+    "server": 5,
     "bot": 5,
     "cli": 5,
 }
 """The floor of each package of ``lifeline``; the package root itself is above them all."""
 
-FACE_ONLY: frozenset[tuple[str, str]] = frozenset({("api", "bot"), ("bot", "api")})
+FACE_ONLY: frozenset[tuple[str, str]] = frozenset(
+    {(adapter, "bot") for adapter in ("api", "web", "server")} | {("bot", "api")}
+)
 """(from, to): packages that may import each other only through the other's ``__init__``."""
 
 

@@ -134,7 +134,7 @@ def test_two_domains_using_each_other_are_caught(tmp_path: Path) -> None:
     assert found == ["import cycle between packages: members → messages → members"]
 
 
-@pytest.mark.parametrize("package", ["web", "metrics"])
+@pytest.mark.parametrize("package", ["statuspage", "metrics"])
 def test_a_package_without_a_floor_is_named(tmp_path: Path, package: str) -> None:
     files = CLEAN | {f"{package}/page.py": "from lifeline.core import words\n"}
     found = violations(read(tree(tmp_path, files), "lifeline"))

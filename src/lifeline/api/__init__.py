@@ -1,11 +1,11 @@
-"""The admin API (FastAPI): notices, members, FAQ, health, and the Telegram webhooks.
+"""The admin API (FastAPI): notices, members, FAQ and keys; ``lifeline api`` serves the
+public side (``lifeline.web``) beside it. What both share is in ``lifeline.server``.
 
-app.py      create_app(settings): state, error handlers, body cap, routers
-deps.py     what routes need, as Annotated dependencies (settings, Redis, key, tenant)
-errors.py   domain errors → HTTP, in one place
-limits.py   the request body cap (pure ASGI)
-notices.py  /v1/notices        members.py  /v1/members        health.py  /healthz /readyz
-faq.py      /v1/faq            telegram.py /telegram/{tenant}/webhook
+app.py      create_app(settings): the admin routers and the public ones
+deps.py     the admin API's own dependencies: the key, its roles, its tenant
+schemas.py  the JSON it answers
+notices.py  /v1/notices        members.py  /v1/members
+faq.py      /v1/faq            keys.py     /v1/keys
 """
 
 from lifeline.api.app import create_app, create_app_from_env

@@ -3,30 +3,26 @@
     @router.get("/v1/notices/{notice_id}", dependencies=[RequireReader])
     def get_notice(notice_id: int, tenant: TenantDep, store: NoticeStoreDep) -> NoticeOut: ...
 
-Everything long-lived (settings, Redis clients, the plan queue, the stores) is created once
-by ``create_app`` and kept on ``app.state``; these functions only hand it out. Access is
-checked in this order: a valid API key (401), the role (403), a still-configured tenant (403).
+The settings, Redis and the stores come from ``lifeline.server.deps``; these are the admin
+API's own: the key, its roles and its tenant. Access is checked in this order: a valid API
+key (401), the role (403), a still-configured tenant (403).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, cast
+from typing import Annotated
 
-import redis
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from rq import Queue
 
 from lifeline.access import apikeys
 from lifeline.access.apikeys import ApiKey
 from lifeline.access.throttle import AuthThrottle
-from lifeline.api.errors import NotAuthenticated, TooManyRequests
-from lifeline.config import Settings, TenantConfig
+from lifeline.config import TenantConfig
 from lifeline.core.errors import PermissionDenied
-from lifeline.faq import FaqStore
-from lifeline.members import MemberStore
-from lifeline.notices import NoticeStore
+from lifeline.server.deps import RedisDep, SettingsDep
+from lifeline.server.errors import NotAuthenticated, TooManyRequests
 
 # auto_error=False: FastAPI's own 401 would not be in our error shape.
 bearer = HTTPBearer(
@@ -36,42 +32,6 @@ bearer = HTTPBearer(
 )
 
 
-def get_settings(request: Request) -> Settings:
-    """The app's settings."""
-    return cast(Settings, request.app.state.settings)
-
-
-def get_redis(request: Request) -> redis.Redis:
-    """The store client (strings)."""
-    return cast(redis.Redis, request.app.state.redis)
-
-
-def get_plan_queue(request: Request) -> Queue:
-    """The RQ queue of planning jobs (``lifeline:plan``)."""
-    return cast(Queue, request.app.state.plan_queue)
-
-
-def get_notice_store(request: Request) -> NoticeStore:
-    """Notices of every tenant (each call names its tenant)."""
-    return cast(NoticeStore, request.app.state.notice_store)
-
-
-def get_member_store(request: Request) -> MemberStore:
-    """Members of every tenant (each call names its tenant)."""
-    return cast(MemberStore, request.app.state.member_store)
-
-
-def get_faq_store(request: Request) -> FaqStore:
-    """FAQ entries of every tenant (each call names its tenant)."""
-    return cast(FaqStore, request.app.state.faq_store)
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-RedisDep = Annotated[redis.Redis, Depends(get_redis)]
-PlanQueueDep = Annotated[Queue, Depends(get_plan_queue)]
-NoticeStoreDep = Annotated[NoticeStore, Depends(get_notice_store)]
-MemberStoreDep = Annotated[MemberStore, Depends(get_member_store)]
-FaqStoreDep = Annotated[FaqStore, Depends(get_faq_store)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 

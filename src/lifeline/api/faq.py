@@ -13,11 +13,12 @@ from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from lifeline import faq
-from lifeline.api.deps import FaqStoreDep, RequireSupport, TenantDep
-from lifeline.api.errors import responses
+from lifeline.api.deps import RequireSupport, TenantDep
 from lifeline.core import defaults
 from lifeline.core.vocabulary import Language
 from lifeline.faq import FaqEntry
+from lifeline.server.deps import FaqStoreDep
+from lifeline.server.errors import responses
 
 router = APIRouter(prefix="/v1/faq", tags=["faq"], dependencies=[RequireSupport])
 

@@ -15,10 +15,11 @@ from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from lifeline.access import apikeys
 from lifeline.access.apikeys import ApiKey
-from lifeline.api.deps import RedisDep, RequireAdmin, TenantDep
-from lifeline.api.errors import responses
+from lifeline.api.deps import RequireAdmin, TenantDep
 from lifeline.core.fields import InputModel
 from lifeline.core.vocabulary import Role
+from lifeline.server.deps import RedisDep
+from lifeline.server.errors import responses
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"], dependencies=[RequireAdmin])
 

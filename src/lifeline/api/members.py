@@ -9,11 +9,12 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 
-from lifeline.api.deps import MemberStoreDep, RequireAdmin, TenantDep
-from lifeline.api.errors import OTHER_METHODS, responses
+from lifeline.api.deps import RequireAdmin, TenantDep
 from lifeline.api.schemas import MemberOut
 from lifeline.members import Member, erasure, imports, intake
 from lifeline.members.schemas import Consent, MemberIn, MemberPatch
+from lifeline.server.deps import MemberStoreDep
+from lifeline.server.errors import OTHER_METHODS, responses
 
 router = APIRouter(prefix="/v1/members", tags=["members"], dependencies=[RequireAdmin])
 

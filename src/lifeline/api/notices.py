@@ -11,15 +11,7 @@ from rq import Queue
 from starlette.exceptions import HTTPException
 
 from lifeline import delivery, messages
-from lifeline.api.deps import (
-    NoticeStoreDep,
-    PlanQueueDep,
-    RedisDep,
-    RequirePublisher,
-    RequireReader,
-    TenantDep,
-)
-from lifeline.api.errors import OTHER_METHODS, responses
+from lifeline.api.deps import RequirePublisher, RequireReader, TenantDep
 from lifeline.api.schemas import (
     ChannelProgressOut,
     FailureOut,
@@ -34,6 +26,8 @@ from lifeline.core.vocabulary import CHANNEL_KINDS, ChannelKind, Stage
 from lifeline.delivery import records
 from lifeline.notices import Notice, NoticeStore
 from lifeline.notices.schemas import NoticeIn, ResolveIn, UpdateIn
+from lifeline.server.deps import NoticeStoreDep, PlanQueueDep, RedisDep
+from lifeline.server.errors import OTHER_METHODS, responses
 
 router = APIRouter(prefix="/v1/notices", tags=["notices"])
 

@@ -98,12 +98,28 @@ def api(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes.")] = 1,
 ) -> None:
-    """Serve the admin API (and Telegram webhooks)."""
+    """Serve the admin API, and the public pages and webhooks beside it."""
+    _serve("lifeline.api:create_app_from_env", host=host, port=port, workers=workers)
+
+
+@app.command()
+@friendly
+def web(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes.")] = 1,
+) -> None:
+    """Serve the public pages and the webhooks alone (no admin API): the side that faces
+    the internet."""
+    _serve("lifeline.web:create_web_app_from_env", host=host, port=port, workers=workers)
+
+
+def _serve(factory: str, *, host: str, port: int, workers: int) -> None:
     import uvicorn
 
     settings()  # fail here, with a clear message, not inside uvicorn
     uvicorn.run(
-        "lifeline.api:create_app_from_env",
+        factory,
         factory=True,
         host=host,
         port=port,

@@ -17,6 +17,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SecretStr,
     field_validator,
     model_validator,
 )
@@ -47,12 +48,43 @@ class RedisConfig(_Section):
 class ApiConfig(_Section):
     """``[api]``: the admin API."""
 
-    public_url: AnyHttpUrl | None = None
-    """Where members' one-click unsubscribe links point; none means mailto only."""
     max_body_bytes: int = Field(default=defaults.API_MAX_BODY_BYTES, ge=1024)
     import_max_body_bytes: int = Field(default=defaults.IMPORT_MAX_BODY_BYTES, ge=1024)
     auth_failures_per_minute: int = Field(default=defaults.AUTH_FAILURES_PER_WINDOW, ge=1)
     """Failed authentications one client address may make per minute before it gets 429."""
+
+
+class WebConfig(_Section):
+    """``[web]``: the public pages (status, sign-up, unsubscribe) and the links to them."""
+
+    public_url: AnyHttpUrl | None = None
+    """Where members reach ``lifeline web``: the base of every link in a message (status page,
+    confirmation, unsubscribe). Without it messages carry no such links and email sign-up
+    is off."""
+    secret: SecretStr | None = None
+    """Signs unsubscribe links (32 characters at least); changing it voids every link sent."""
+    static_dir: Path | None = None
+    """Folder the worker writes each tenant's status page and feed to after every notice, for
+    any static host or CDN to serve (``<dir>/<tenant>/index.html``)."""
+    signups_per_hour: int = Field(default=defaults.SIGNUPS_PER_HOUR, ge=1)
+    """Sign-ups one client address may start per hour."""
+
+    @field_validator("secret")
+    @classmethod
+    def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be 32 characters at least (e.g. `openssl rand -hex 32`)")
+        return value
+
+    @model_validator(mode="after")
+    def _links_are_signed(self) -> WebConfig:
+        if self.public_url is not None and self.secret is None:
+            raise ValueError("secret: needed with public_url, to sign the links in messages")
+        return self
+
+    def base(self) -> str:
+        """``public_url`` without a trailing slash ("" when unset)."""
+        return str(self.public_url).rstrip("/") if self.public_url else ""
 
 
 class WorkerConfig(_Section):
@@ -114,6 +146,7 @@ class Settings(_Section):
 
     redis: RedisConfig = RedisConfig()
     api: ApiConfig = ApiConfig()
+    web: WebConfig = WebConfig()
     worker: WorkerConfig = WorkerConfig()
     tenants: list[TenantConfig] = Field(default_factory=list)
 

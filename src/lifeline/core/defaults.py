@@ -366,3 +366,26 @@ DEV_SAMPLE_SECONDS = 120
 
 DEV_STOP_SECONDS = 15
 """How long dev gives each of its processes to stop after SIGTERM before killing it."""
+
+# --- public pages (web) ----------------------------------------------------------------------
+
+STATUS_HISTORY_DAYS = 30
+"""How far back the status page lists past notices (as Statuspage's incident history)."""
+
+STATUS_MAX_NOTICES = 100
+"""Notices the status page and the feed read at most: a page must stay small on a bad link."""
+
+SIGNUPS_PER_HOUR = 10
+"""Sign-ups one client address may start per hour (``web.signups_per_hour``); more get 429."""
+
+SIGNUP_ADDRESS_WINDOW_SECONDS = 600
+"""A second sign-up of the same address within this window sends no second mail or SMS."""
+
+SIGNUP_EXPIRY_SECONDS = 48 * 3600
+"""An unconfirmed sign-up is deleted after this long (48 h, as GOV.UK Notify's links)."""
+
+SIGNUP_CODE_ATTEMPTS = 5
+"""Wrong SMS codes a sign-up survives; then it is deleted and must be started again."""
+
+WEB_MAX_FORM_BYTES = 4096
+"""Largest form post the public pages read: an address, a language and a few topics."""

@@ -9,7 +9,7 @@ import redis
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
-from lifeline.api.errors import responses
+from lifeline.server.errors import responses
 
 log = logging.getLogger(__name__)
 

@@ -24,9 +24,9 @@ from typing import Annotated, Any, cast
 from fastapi import APIRouter, Depends, Header, Request
 from starlette.exceptions import HTTPException
 
-from lifeline.api.errors import responses
 from lifeline.bot import BotUnavailable, MalformedUpdate, WebhookBots
 from lifeline.core.errors import NotFound, PermissionDenied
+from lifeline.server.errors import responses
 
 log = logging.getLogger(__name__)
 

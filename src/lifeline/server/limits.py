@@ -15,7 +15,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lifeline.api.errors import error_response
+from lifeline.server.errors import error_response
 
 
 class BodyTooLarge(HTTPException):

@@ -1,0 +1,9 @@
+"""Every router of the public side, in the order they are mounted."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from lifeline.web import telegram
+
+ROUTERS: tuple[APIRouter, ...] = (telegram.router,)
