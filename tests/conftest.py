@@ -70,10 +70,12 @@ def make_settings(redis_url: str, tmp_path: Path) -> Callable[..., Settings]:
         }
         extra_tenants = tenant.pop("extra_tenants", [])
         worker = tenant.pop("worker", {})
+        web = tenant.pop("web", {})
         base.update(tenant)
         raw = {
             "redis": {"url": redis_url},
             "worker": worker,
+            "web": web,
             "tenants": [base, *extra_tenants],
         }
         return settings_from_dict(raw, env={})

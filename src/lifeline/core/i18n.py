@@ -19,19 +19,30 @@ import functools
 import gettext
 import io
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import babel.dates
 from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from lifeline.core import defaults
 from lifeline.core.locales import locales_dir
-from lifeline.core.vocabulary import LANGUAGES
+from lifeline.core.vocabulary import LANGUAGES, Language
 
 DOMAIN = "lifeline"
 """gettext domain: the catalogue files are named ``lifeline.po`` / ``lifeline.mo``."""
 
 Translate = Callable[[str], str]
+
+DISPLAY_TIMEZONE = ZoneInfo(defaults.DISPLAY_TIMEZONE)
+
+_DATETIME_PATTERNS = {
+    "de": "EEEE, d. MMMM y, HH:mm 'Uhr'",
+    "en": "EEEE d MMMM y, HH:mm 'German time'",
+}
 
 
 def N_(message: str) -> str:
@@ -88,3 +99,28 @@ def pick_language(code: object, default: str) -> str:
 def language_name(language: str, audience: str | None = None) -> str:
     """A language's name from Unicode CLDR: its own ("Deutsch"), or in ``audience``'s."""
     return str(Locale.parse(language).get_display_name(audience or language))
+
+
+def negotiate(accept_language: str | None, default: Language) -> Language:
+    """The supported language an ``Accept-Language`` header prefers most, else ``default``."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, item in enumerate((accept_language or "").split(",")[:32]):
+        tag, _, params = item.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        ranked.append((-quality, position, tag))
+    for negative_quality, _, tag in sorted(ranked):
+        primary = tag.split("-", 1)[0].lower()
+        if negative_quality < 0 and primary in LANGUAGES:
+            return primary
+    return default
+
+
+def format_datetime(value: datetime, language: str) -> str:
+    """A moment as members read it: German time, in their language's words."""
+    pattern = _DATETIME_PATTERNS.get(language, "y-MM-dd HH:mm z")
+    return babel.dates.format_datetime(value, pattern, tzinfo=DISPLAY_TIMEZONE, locale=language)

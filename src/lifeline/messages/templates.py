@@ -28,9 +28,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
-import babel.dates
 from jinja2 import (
     BaseLoader,
     ChoiceLoader,
@@ -46,13 +44,11 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
 from lifeline.config import TenantConfig
-from lifeline.core import defaults
 from lifeline.core.errors import ConfigError, InvalidInput
+from lifeline.core.i18n import format_datetime
 from lifeline.core.locales import locales_dir
 from lifeline.notices.model import Notice
 from lifeline.notices.services import services_for
-
-DISPLAY_TIMEZONE = ZoneInfo(defaults.DISPLAY_TIMEZONE)
 
 SmsLevel = Literal["full", "advice", "names", "headline"]
 SMS_LEVELS: tuple[SmsLevel, ...] = ("full", "advice", "names", "headline")
@@ -60,10 +56,6 @@ SMS_LEVELS: tuple[SmsLevel, ...] = ("full", "advice", "names", "headline")
 to do instead (its ``sms`` text), contacts; advice: the same without the body; names: the
 services' names without advice; headline: the headline and contacts only."""
 
-_DATETIME_PATTERNS = {
-    "de": "EEEE, d. MMMM y, HH:mm 'Uhr'",
-    "en": "EEEE d MMMM y, HH:mm 'German time'",
-}
 _BLANK_RUNS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
 
@@ -172,9 +164,7 @@ def _autoescape(name: str | None) -> bool:
 
 @pass_context
 def _format_datetime(context: Context, value: datetime) -> str:
-    language = str(context.get("language", "en"))
-    pattern = _DATETIME_PATTERNS.get(language, "y-MM-dd HH:mm z")
-    return babel.dates.format_datetime(value, pattern, tzinfo=DISPLAY_TIMEZONE, locale=language)
+    return format_datetime(value, str(context.get("language", "en")))
 
 
 def _nl2br(value: str) -> Markup:

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lifeline.web import telegram
+from lifeline.web import status, telegram
 
-ROUTERS: tuple[APIRouter, ...] = (telegram.router,)
+ROUTERS: tuple[APIRouter, ...] = (status.router, telegram.router)
