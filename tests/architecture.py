@@ -33,6 +33,8 @@ FLOORS: dict[str, int] = {
     "faq": 3,
     "messages": 3,
     "conversations": 3,
+    "consents": 3,
+    "subscriptions": 3,
     "pages": 3,
     "delivery": 4,
     "api": 5,

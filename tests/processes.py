@@ -32,7 +32,7 @@ batch_size = {batch_size}
 concurrency = {concurrency}
 max_attempts = {max_attempts}
 retry_base_seconds = 0.05
-
+{web}
 [[tenants]]
 id = "demo-bkk"
 name = "Demo BKK"
@@ -70,7 +70,8 @@ def provider_config(
     smtp_server: SmtpServer,
     sms_gateway: SmsGatewayServer,
 ) -> Callable[..., Path]:
-    """Write a config whose channels point at the local stand-ins; keywords override."""
+    """Write a config whose channels point at the local stand-ins; keywords override
+    (``web=web_section(url)`` adds the public side)."""
 
     def write(**overrides: Any) -> Path:
         values: dict[str, Any] = {
@@ -86,6 +87,7 @@ def provider_config(
             "smtp_url": smtp_server.url(),
             "sms_url": sms_gateway.send_url,
             "sms_token": sms_gateway.token,
+            "web": "",
         }
         values.update(overrides)
         path = tmp_path / "lifeline.toml"
@@ -93,6 +95,11 @@ def provider_config(
         return path
 
     return write
+
+
+def web_section(public_url: str, secret: str = "w" * 40) -> str:
+    """A ``[web]`` table for ``provider_config(web=...)``."""
+    return f'\n[web]\npublic_url = "{public_url}"\nsecret = "{secret}"\n'
 
 
 class Fleet:

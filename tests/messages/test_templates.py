@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from lifeline import messages
+from lifeline.channels.base import UNSUBSCRIBE_MARK
 from lifeline.channels.smstext import segments
 from lifeline.config import TenantConfig, settings_from_dict
 from lifeline.core.errors import ConfigError, InvalidInput
@@ -204,7 +205,19 @@ def test_contact_lines_left_out_when_tenant_has_none() -> None:
     for kind in KINDS:
         text = messages.render(tenant, make_notice(), kind, "en").text
         assert "Hotline" not in text
-        assert "http" not in text
+        assert "http" not in text.replace(UNSUBSCRIBE_MARK, "")
+
+
+def test_status_url_is_the_link_of_every_channel_and_each_email_has_its_unsubscribe() -> None:
+    tenant = make_tenant(status_url="https://hilfe.example.org/t/demo-bkk")
+    for kind in KINDS:
+        message = messages.render(tenant, make_notice(), kind, "en")
+        assert "https://hilfe.example.org/t/demo-bkk" in message.text
+        assert "status.example.org" not in message.text  # the insurer's site may be down
+        assert (UNSUBSCRIBE_MARK in message.text) == (kind == "email")
+    html = messages.render(tenant, make_notice(), "email", "de").html or ""
+    assert f'<a href="{UNSUBSCRIBE_MARK}"' in html
+    assert "Abmelde-Funktion" not in html
 
 
 def test_website_keeps_its_path_and_loses_only_a_bare_slash() -> None:

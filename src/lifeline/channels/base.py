@@ -25,6 +25,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from lifeline.core import defaults
 from lifeline.core.vocabulary import ChannelKind
 
+UNSUBSCRIBE_MARK = "https://unsubscribe.lifeline.invalid/mark"
+"""Stands for the recipient's own unsubscribe link in a message rendered once for many
+(``.invalid`` never resolves, should one slip through); the email channel replaces it."""
+
 
 @dataclass(frozen=True, slots=True)
 class Recipient:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from lifeline.channels.base import (
+    UNSUBSCRIBE_MARK,
     Channel,
     Delivered,
     Failed,
@@ -62,6 +63,7 @@ class OutboxChannel(Channel):
             self._fd = None
 
     async def send(self, recipient: Recipient, message: Message) -> Outcome:
+        unsubscribe = recipient.unsubscribe_url or ""
         line = {
             "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "tenant": self.tenant_id,
@@ -70,8 +72,10 @@ class OutboxChannel(Channel):
             "to": recipient.address,
             "language": message.language,
             "subject": message.subject,
-            "text": message.text,
-            "html": message.html,
+            # As the email channel does: each recipient's own unsubscribe link in the text.
+            "text": message.text.replace(UNSUBSCRIBE_MARK, unsubscribe),
+            "html": message.html.replace(UNSUBSCRIBE_MARK, unsubscribe) if message.html else None,
+            "unsubscribe_url": recipient.unsubscribe_url,
             "reply_to": message.reply_to,
         }
         data = (json.dumps(line, ensure_ascii=False) + "\n").encode()

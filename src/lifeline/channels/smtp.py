@@ -19,6 +19,7 @@ import ssl
 from dataclasses import replace
 from email.message import EmailMessage
 from email.utils import formatdate, getaddresses, make_msgid
+from html import escape as html_escape
 from typing import ClassVar, Literal
 from urllib.parse import SplitResult, quote, unquote, urlsplit
 
@@ -28,6 +29,7 @@ from pydantic import ConfigDict, Field, SecretStr, field_validator
 
 from lifeline.channels import wire
 from lifeline.channels.base import (
+    UNSUBSCRIBE_MARK,
     Channel,
     Delivered,
     Failed,
@@ -190,9 +192,12 @@ class SmtpChannel(Channel):
             mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         else:
             mail["List-Unsubscribe"] = f"<{mailto}>"
-        mail.set_content(message.text, cte="quoted-printable")
+        # Without a signed link (no web.public_url) the footer offers the mailto address.
+        link = recipient.unsubscribe_url or mailto
+        mail.set_content(message.text.replace(UNSUBSCRIBE_MARK, link), cte="quoted-printable")
         if message.html:
-            mail.add_alternative(message.html, subtype="html", cte="quoted-printable")
+            html = message.html.replace(UNSUBSCRIBE_MARK, html_escape(link))
+            mail.add_alternative(html, subtype="html", cte="quoted-printable")
         # After the content: set_content replaces every Content-* header of the message.
         mail["Content-Language"] = message.language
         return mail

@@ -11,6 +11,7 @@ from lifeline.config.models import (
     Settings,
     TenantChannels,
     TenantConfig,
+    WebConfig,
     WorkerConfig,
 )
 
@@ -21,6 +22,7 @@ __all__ = [
     "Settings",
     "TenantChannels",
     "TenantConfig",
+    "WebConfig",
     "WorkerConfig",
     "load_settings",
     "settings_from_dict",

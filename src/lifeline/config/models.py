@@ -7,7 +7,7 @@ provider per channel kind.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import phonenumbers
@@ -129,6 +129,10 @@ class TenantConfig(_Section):
     default_language: Language = "de"
     hotline: str = ""
     website: AnyHttpUrl | None = None
+    status_url: AnyHttpUrl | None = None
+    """Where members read the status page; every SMS, Telegram message and email links it.
+    Default: ``web.public_url`` + ``/t/<id>``; set it to where a static host or CDN serves
+    the exported copy (``web.static_dir``), which stays up when Lifeline's host does not."""
     topics: list[Topic] = Field(default_factory=lambda: ["outages"], min_length=1)
     """Topics members can follow; new members get the first one unless they choose."""
     templates_dir: Path | None = None
@@ -158,6 +162,23 @@ class Settings(_Section):
                 raise ValueError(f"tenant id {tenant.id!r} appears twice")
             seen.add(tenant.id)
         return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def _status_urls(cls, data: Any) -> Any:
+        """Each tenant's ``status_url`` defaults to its page under ``web.public_url``."""
+        web = data.get("web") if isinstance(data, dict) else None
+        base = web.get("public_url") if isinstance(web, dict) else None
+        tenants = data.get("tenants") if isinstance(data, dict) else None
+        if not isinstance(base, str) or not base or not isinstance(tenants, list):
+            return data
+        filled = [
+            t | {"status_url": f"{base.rstrip('/')}/t/{t['id']}"}
+            if isinstance(t, dict) and isinstance(t.get("id"), str) and "status_url" not in t
+            else t
+            for t in tenants
+        ]
+        return data | {"tenants": filled}
 
     def tenant(self, tenant_id: str) -> TenantConfig | None:
         """The tenant with this id, if configured."""

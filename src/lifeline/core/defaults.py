@@ -389,3 +389,15 @@ SIGNUP_CODE_ATTEMPTS = 5
 
 WEB_MAX_FORM_BYTES = 4096
 """Largest form post the public pages read: an address, a language and a few topics."""
+
+LINK_MAC_BYTES = 16
+"""Bytes of HMAC-SHA256 in a signed link (128 bits: unguessable, and the URL stays short)."""
+
+SIGNUP_CODE_DIGITS = 6
+"""Digits of the code an SMS sign-up is confirmed with."""
+
+CONSENT_HISTORY_MAX = 200
+"""Consent events kept per member (oldest dropped first): a bound on what a loop can add."""
+
+SMS_INBOUND_MAX_BYTES = 8192
+"""Largest inbound-SMS webhook body read: a gateway posts one short message per request."""

@@ -45,6 +45,15 @@ Role = Literal["publisher", "support", "admin"]
 """What an API key may do; admin may do everything."""
 ROLES: tuple[Role, ...] = get_args(Role)
 
+ConsentAction = Literal["asked", "confirmed", "withdrawn", "resumed"]
+"""What happened to a member's consent to be contacted on one channel."""
+CONSENT_ACTIONS: tuple[ConsentAction, ...] = get_args(ConsentAction)
+
+ConsentVia = Literal["page", "bot", "import", "api", "link", "sms", "demo"]
+"""How: the sign-up page, the Telegram bot, an import, the admin API, a link in a message
+(unsubscribe), an SMS reply (STOP/START), ``lifeline dev``'s demo members."""
+CONSENT_VIAS: tuple[ConsentVia, ...] = get_args(ConsentVia)
+
 TOPIC_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 """Topics members follow (``outages``): short, URL- and callback-safe."""
 

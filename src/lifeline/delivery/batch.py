@@ -8,14 +8,17 @@ import logging
 import random
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import redis
 from rq import Queue, get_current_job
 
 from lifeline import messages
+from lifeline.access import signing
+from lifeline.access.signing import UNSUBSCRIBE
 from lifeline.channels import Channel, Delivered, Failed, Message, Recipient, wire
-from lifeline.config import TenantConfig, WorkerConfig
+from lifeline.config import TenantConfig, WebConfig, WorkerConfig
 from lifeline.core import defaults
 from lifeline.core.vocabulary import ChannelKind
 from lifeline.db import connect_async
@@ -29,6 +32,7 @@ from lifeline.members.store import MemberStore
 from lifeline.messages import TemplateFailure
 from lifeline.notices.model import Notice
 from lifeline.notices.store import NoticeStore
+from lifeline.pages import PageLinks
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +65,7 @@ async def deliver_batch(
             worker=rt.settings.worker,
             limiter=RateLimiter(client, tenant_id, kind, provider.rate_per_second),
             chats=ChatPacer(tenant_id) if kind == "telegram" else None,
+            unsubscribe=_unsubscribe_links(rt.settings.web, tenant_id, kind),
         )
         members = batch.members.get_many(tenant_id, todo)
         replies = _replies_to(rt, notice, kind, todo)
@@ -111,6 +116,7 @@ class _Batch:
     worker: WorkerConfig
     limiter: RateLimiter
     chats: ChatPacer | None
+    unsubscribe: Callable[[int], str | None]
     counts: dict[str, int] = field(
         default_factory=lambda: {"sent": 0, "failed": 0, "skipped": 0, "reclaimed": 0}
     )
@@ -208,7 +214,12 @@ class _Batch:
         if member is None or address is None:
             reason = "member deleted" if member is None else "unsubscribed from this channel"
             return (member_id, "skipped", reason)
-        recipient = Recipient(member_id=member_id, address=address, language=member.language)
+        recipient = Recipient(
+            member_id=member_id,
+            address=address,
+            language=member.language,
+            unsubscribe_url=self.unsubscribe(member_id),
+        )
         message = self._message(member.language)
         if isinstance(message, TemplateFailure):
             return (member_id, "failed", str(message))
@@ -284,6 +295,18 @@ class _Batch:
                 rendered = exc
             self._messages[language] = rendered
         return self._messages[language]
+
+
+def _unsubscribe_links(
+    web: WebConfig, tenant_id: str, kind: ChannelKind
+) -> Callable[[int], str | None]:
+    """Each member's signed one-click link (RFC 8058), for email when the public side is set."""
+    if kind != "email" or web.secret is None or not web.base():
+        return lambda member_id: None
+    secret, links = web.secret.get_secret_value(), PageLinks(tenant_id, web.base())
+    return lambda member_id: links.unsubscribe(
+        signing.sign(secret, UNSUBSCRIBE, tenant_id, member_id, kind)
+    )
 
 
 def _continue_later(notice: Notice, kind: str, member_ids: list[int]) -> None:

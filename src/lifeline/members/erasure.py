@@ -1,5 +1,6 @@
-"""Erasing a member: the record, its contacts and subscriptions, and what the bot kept about
-the member's chat (its relayed questions too), so that nothing reaches an erased person.
+"""Erasing a member: the record, its contacts and subscriptions, the consent history, and
+what the bot kept about the member's chat (its relayed questions too), so that nothing
+reaches an erased person.
 
 Delivery records keep member ids (not contacts) until their retention ends
 (``worker.delivery_retention_days``).
@@ -7,6 +8,7 @@ Delivery records keep member ids (not contacts) until their retention ends
 
 from __future__ import annotations
 
+from lifeline.consents import ConsentLog
 from lifeline.conversations import ChatState
 from lifeline.members.model import Member
 from lifeline.members.store import MemberStore
@@ -18,4 +20,5 @@ def erase(store: MemberStore, tenant_id: str, member_id: int) -> Member:
     store.delete(tenant_id, member_id)
     if member.telegram_chat_id is not None:
         ChatState(store.redis, tenant_id).erase(member.telegram_chat_id)
+    ConsentLog(store.redis).erase(tenant_id, member_id)
     return member

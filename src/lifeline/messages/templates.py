@@ -43,6 +43,7 @@ from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
+from lifeline.channels.base import UNSUBSCRIBE_MARK
 from lifeline.config import TenantConfig
 from lifeline.core.errors import ConfigError, InvalidInput
 from lifeline.core.i18n import format_datetime
@@ -103,7 +104,12 @@ def _context(
 ) -> dict[str, Any]:
     # Plain values only: a tenant's template must not reach channel settings or secrets.
     return {
-        "tenant": {"name": tenant.name, "hotline": tenant.hotline, "website": _website(tenant)},
+        "tenant": {
+            "name": tenant.name,
+            "hotline": tenant.hotline,
+            "website": _website(tenant),
+            "status_url": str(tenant.status_url) if tenant.status_url else "",
+        },
         "notice": {
             "id": notice.id,
             "severity": notice.severity,
@@ -118,6 +124,9 @@ def _context(
         "language": language,
         "sms_level": sms_level,
         "compact": sms_level == SMS_LEVELS[-1],
+        # The same for every recipient, so a message is rendered once per language; the
+        # email channel puts each recipient's own signed link in its place.
+        "unsubscribe_url": UNSUBSCRIBE_MARK,
     }
 
 

@@ -11,6 +11,14 @@ links.py        where a page's links point: the live site, or a static copy
 from lifeline.pages.environment import render_page
 from lifeline.pages.feed import render_feed
 from lifeline.pages.links import PageLinks
-from lifeline.pages.status import StatusView, read_status, render_status
+from lifeline.pages.status import StatusView, read_status, render_status, tenant_context
 
-__all__ = ["PageLinks", "StatusView", "read_status", "render_feed", "render_page", "render_status"]
+__all__ = [
+    "PageLinks",
+    "StatusView",
+    "read_status",
+    "render_feed",
+    "render_page",
+    "render_status",
+    "tenant_context",
+]

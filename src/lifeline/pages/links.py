@@ -34,6 +34,18 @@ class PageLinks:
             return ""
         return f"{self.base}/t/{self.tenant_id}/subscribe?lang={language}"
 
+    def unsubscribe(self, token: str) -> str:
+        """A member's signed unsubscribe link (``access.signing``, purpose "unsubscribe")."""
+        return f"{self.base}/t/{self.tenant_id}/unsubscribe/{token}"
+
+    def confirm(self, token: str) -> str:
+        """The link that confirms a sign-up (its page has the button that does it)."""
+        return f"{self.base}/t/{self.tenant_id}/confirm/{token}"
+
+    def qr(self, target: str, suffix: str) -> str:
+        """A QR code image: ``target`` bot, subscribe or status; ``suffix`` svg or png."""
+        return f"{self.base}/t/{self.tenant_id}/qr/{target}.{suffix}"
+
     @property
     def root(self) -> str:
         return f"{self.base}/t/{self.tenant_id}"

@@ -5,6 +5,7 @@ state.py    build_app: Redis clients, stores and webhook bots on ``app.state``, 
 deps.py     settings, Redis, the plan queue and the stores as ``Annotated`` dependencies
 errors.py   domain errors → HTTP, in one place, in one JSON shape
 limits.py   the request body cap (pure ASGI)
+html.py     the headers of every page, and errors on page paths as pages
 health.py   /healthz and /readyz
 """
 

@@ -16,6 +16,8 @@
     TooManyRequests                     429 too_many_requests with Retry-After
     HTTPException (routing, 413, 415)   its status          404 not_found, 405 …
     anything else                       500 internal_error  no traceback in the answer
+
+On the public pages (``/t/…``) the same errors are answered as pages (``server.html``).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any, TypeVar, cast
 import redis
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.types import ExceptionHandler
@@ -43,6 +45,7 @@ from lifeline.core.errors import (
     StoreUnavailable,
 )
 from lifeline.core.locations import dotted, excerpt
+from lifeline.server import html
 
 log = logging.getLogger(__name__)
 
@@ -153,8 +156,12 @@ def install(app: FastAPI) -> None:
 def _on(
     app: FastAPI, cls: type[E], handler: Callable[[Request, E], Awaitable[JSONResponse]]
 ) -> None:
+    async def answer(request: Request, exc: E) -> Response:
+        response = await handler(request, exc)
+        return html.error_page(request, response) if html.is_page(request) else response
+
     # Starlette types every handler as taking Exception; it dispatches by class, so this holds.
-    app.add_exception_handler(cls, cast(ExceptionHandler, handler))
+    app.add_exception_handler(cls, cast(ExceptionHandler, answer))
 
 
 async def _domain(request: Request, exc: LifelineError) -> JSONResponse:

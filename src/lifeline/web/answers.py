@@ -1,54 +1,52 @@
-"""How the public side answers a browser: HTML pages with the headers every such page needs,
-and the language a reader gets."""
+"""How the public side answers a browser: pages with the headers every page needs, the
+tenant a path names, the language a reader gets, and forms read within bounds."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import parse_qs
 
 from fastapi import Depends, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse
+from starlette.exceptions import HTTPException
 
 from lifeline.config import TenantConfig
+from lifeline.core import defaults
 from lifeline.core.errors import NotFound
-from lifeline.core.i18n import negotiate
-from lifeline.core.vocabulary import LANGUAGES, Language
-from lifeline.pages import render_page
+from lifeline.core.vocabulary import Language
+from lifeline.pages import render_page, tenant_context
 from lifeline.server.deps import SettingsDep
+from lifeline.server.html import NO_STORE, request_language, secure
 
-CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
-    "base-uri 'none'; frame-ancestors 'none'"
-)
-"""No scripts, no third parties: the pages need nothing but their own inline style sheet."""
-
-NO_STORE = "no-store"
-"""Pages with a form or a token: no cache may keep them."""
-
-STATUS_CACHE = "public, max-age=30"
-"""The status page and the feed: a CDN in front may serve them for half a minute."""
-
-
-def secure(response: Response, cache: str) -> Response:
-    """Add the headers of every public answer."""
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    # Links with tokens must not leak to other sites through Referer.
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = cache
-    return response
+FORM_TYPE = "application/x-www-form-urlencoded"
 
 
 def page(
-    name: str, language: str, *, status: int = 200, cache: str = NO_STORE, **context: Any
+    name: str,
+    language: str,
+    tenant: TenantConfig,
+    *,
+    status: int = 200,
+    cache: str = NO_STORE,
+    switch_url: Callable[[str], str] | None = None,
+    **context: Any,
 ) -> HTMLResponse:
-    """A rendered page as an answer."""
-    html = render_page(name, language, **context)
+    """A rendered page of a tenant as an answer."""
+    html = render_page(
+        name, language, tenant=tenant_context(tenant), switch_url=switch_url, **context
+    )
     response = HTMLResponse(html, status_code=status)
     response.headers["Content-Language"] = language
     secure(response, cache)
     if cache != NO_STORE:
         response.headers["Vary"] = "Accept-Language"
     return response
+
+
+def same_page(request: Request) -> Callable[[str], str]:
+    """The language switch of a page reached by GET: the same address in another language."""
+    return lambda language: f"{request.url.path}?lang={language}"
 
 
 def get_tenant(tenant_id: str, settings: SettingsDep) -> TenantConfig:
@@ -66,10 +64,32 @@ LangQuery = Annotated[
 ]
 
 
-def reader_language(request: Request, tenant: TenantConfig, lang: str | None) -> Language:
-    """``?lang=`` when it names a supported language, else what the browser prefers, else
-    the tenant's default."""
-    for language in LANGUAGES:
-        if lang == language:
-            return language
-    return negotiate(request.headers.get("accept-language"), tenant.default_language)
+def reader_language(request: Request, tenant: TenantConfig) -> Language:
+    """``?lang=``, else what the browser prefers, else the tenant's default language."""
+    return request_language(request, tenant.default_language)
+
+
+async def read_form(request: Request) -> dict[str, list[str]]:
+    """A form post's fields, read up to ``WEB_MAX_FORM_BYTES``: 413 beyond, 415 for
+    anything but an ordinary form (the pages send nothing else)."""
+    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if kind != FORM_TYPE:
+        raise HTTPException(415, f"send the form as {FORM_TYPE}")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > defaults.WEB_MAX_FORM_BYTES:
+        raise HTTPException(413, f"a form may have {defaults.WEB_MAX_FORM_BYTES} bytes at most")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > defaults.WEB_MAX_FORM_BYTES:
+            raise HTTPException(413, f"a form may have {defaults.WEB_MAX_FORM_BYTES} bytes at most")
+    try:
+        return parse_qs(body.decode(), keep_blank_values=True, max_num_fields=64)
+    except (UnicodeDecodeError, ValueError):
+        raise HTTPException(400, "the form could not be read") from None
+
+
+def first(form: dict[str, list[str]], name: str) -> str:
+    """A single field of a form ("" when absent), trimmed."""
+    values = form.get(name) or [""]
+    return values[0].strip()

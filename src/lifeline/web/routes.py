@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lifeline.web import status, telegram
+from lifeline.web import signup, status, telegram, unsubscribe
 
-ROUTERS: tuple[APIRouter, ...] = (status.router, telegram.router)
+ROUTERS: tuple[APIRouter, ...] = (status.router, signup.router, unsubscribe.router, telegram.router)

@@ -7,7 +7,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from lifeline.pages import PageLinks, read_status, render_feed, render_status
 from lifeline.server.deps import NoticeStoreDep, SettingsDep
-from lifeline.web.answers import STATUS_CACHE, LangQuery, PublicTenant, reader_language, secure
+from lifeline.server.html import STATUS_CACHE, secure
+from lifeline.web.answers import LangQuery, PublicTenant, reader_language
 
 router = APIRouter(tags=["public pages"])
 
@@ -21,7 +22,7 @@ def status_page(
     lang: LangQuery = None,
 ) -> Response:
     """Active notices with what to do instead, their updates, the last 30 days, the hotline."""
-    language = reader_language(request, tenant, lang)
+    language = reader_language(request, tenant)
     view = read_status(store, tenant.id)
     links = PageLinks(tenant.id, settings.web.base())
     html = render_status(tenant, view, language, links)
@@ -43,7 +44,7 @@ def feed(
     lang: LangQuery = None,
 ) -> Response:
     """Notices, updates and all-clears of the last 30 days, newest first."""
-    language = reader_language(request, tenant, lang)
+    language = reader_language(request, tenant)
     links = PageLinks(tenant.id, settings.web.base())
     xml = render_feed(tenant, read_status(store, tenant.id), language, links)
     response = Response(xml, media_type="application/atom+xml; charset=utf-8")
