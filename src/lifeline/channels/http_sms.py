@@ -70,6 +70,10 @@ class SmsProviderConfig(ProviderConfig):
     """E.164 number, short code, or alphanumeric sender id of at most 11 characters."""
     max_segments: int = Field(default=defaults.SMS_MAX_SEGMENTS, ge=1, le=10)
     """Longest text, in SMS parts, this tenant is willing to pay for per recipient."""
+    inbound_token: SecretStr | None = Field(default=None, min_length=16)
+    """What the gateway sends to ``POST /sms/<tenant>/inbound`` (as ``Authorization: Bearer``
+    or ``?token=``) with members' replies (STOP, START); none: the webhook is off (Twilio's
+    are checked by their signature instead)."""
 
     @field_validator("sender")
     @classmethod

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field, SecretStr
+
 from lifeline.channels.base import (
     UNSUBSCRIBE_MARK,
     Channel,
@@ -32,6 +34,8 @@ class OutboxConfig(ProviderConfig):
     provider: Literal["outbox"] = "outbox"
     path: Path = Path(defaults.OUTBOX_DIR)
     rate_per_second: float = defaults.OUTBOX_RATE_PER_SECOND
+    inbound_token: SecretStr | None = Field(default=None, min_length=16)
+    """As an SMS gateway's (``POST /sms/<tenant>/inbound``), to try replies in ``lifeline dev``."""
 
     def create(self, *, kind: ChannelKind, tenant_id: str) -> Channel:
         return OutboxChannel(self, kind=kind, tenant_id=tenant_id)

@@ -69,24 +69,39 @@ def reader_language(request: Request, tenant: TenantConfig) -> Language:
     return request_language(request, tenant.default_language)
 
 
-async def read_form(request: Request) -> dict[str, list[str]]:
-    """A form post's fields, read up to ``WEB_MAX_FORM_BYTES``: 413 beyond, 415 for
-    anything but an ordinary form (the pages send nothing else)."""
-    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if kind != FORM_TYPE:
-        raise HTTPException(415, f"send the form as {FORM_TYPE}")
+def content_type(request: Request) -> str:
+    """The media type of a request body, lower case, without parameters."""
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, read up to ``limit`` bytes; 413 beyond (declared or streamed)."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > defaults.WEB_MAX_FORM_BYTES:
-        raise HTTPException(413, f"a form may have {defaults.WEB_MAX_FORM_BYTES} bytes at most")
+    too_large = HTTPException(413, f"a body may have {limit} bytes at most")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
     body = b""
     async for chunk in request.stream():
         body += chunk
-        if len(body) > defaults.WEB_MAX_FORM_BYTES:
-            raise HTTPException(413, f"a form may have {defaults.WEB_MAX_FORM_BYTES} bytes at most")
+        if len(body) > limit:
+            raise too_large
+    return body
+
+
+def parse_form(body: bytes) -> dict[str, list[str]]:
+    """Fields of a urlencoded body; 400 when it is not one."""
     try:
         return parse_qs(body.decode(), keep_blank_values=True, max_num_fields=64)
     except (UnicodeDecodeError, ValueError):
         raise HTTPException(400, "the form could not be read") from None
+
+
+async def read_form(request: Request) -> dict[str, list[str]]:
+    """A form post's fields, read up to ``WEB_MAX_FORM_BYTES``: 413 beyond, 415 for
+    anything but an ordinary form (the pages send nothing else)."""
+    if content_type(request) != FORM_TYPE:
+        raise HTTPException(415, f"send the form as {FORM_TYPE}")
+    return parse_form(await read_body(request, defaults.WEB_MAX_FORM_BYTES))
 
 
 def first(form: dict[str, list[str]], name: str) -> str:

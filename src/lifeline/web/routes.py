@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lifeline.web import signup, status, telegram, unsubscribe
+from lifeline.web import signup, sms_inbound, status, telegram, unsubscribe
 
-ROUTERS: tuple[APIRouter, ...] = (status.router, signup.router, unsubscribe.router, telegram.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    status.router,
+    signup.router,
+    unsubscribe.router,
+    sms_inbound.router,
+    telegram.router,
+)
