@@ -20,7 +20,7 @@ from lifeline.cli.embedded_redis import EmbeddedRedis
 from lifeline.config import Settings, settings_from_dict
 from tests import reaper
 
-pytest_plugins = ["tests.providers.fixtures", "tests.processes"]
+pytest_plugins = ["tests.providers.fixtures", "tests.processes", "tests.browser"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -23,6 +23,9 @@ from tests.providers.fixtures import BOT_TOKEN
 from tests.providers.smsgateway import SmsGatewayServer
 from tests.providers.smtp import SmtpServer
 
+SMS_INBOUND_TOKEN = "inbound-token-of-the-test-gateway"
+"""What the SMS stand-in would send to ``POST /sms/demo-bkk/inbound``."""
+
 CONFIG = """
 [redis]
 url = "{redis_url}"
@@ -59,6 +62,7 @@ url = "{sms_url}"
 token = "{sms_token}"
 sender = "DemoBKK"
 rate_per_second = {sms_rate}
+inbound_token = "{sms_inbound_token}"
 """
 
 
@@ -88,6 +92,7 @@ def provider_config(
             "sms_url": sms_gateway.send_url,
             "sms_token": sms_gateway.token,
             "web": "",
+            "sms_inbound_token": SMS_INBOUND_TOKEN,
         }
         values.update(overrides)
         path = tmp_path / "lifeline.toml"

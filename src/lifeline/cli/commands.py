@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 import lifeline
-from lifeline.cli import keys
+from lifeline.cli import keys, status
 from lifeline.cli.common import err, friendly, reachable, settings
 from lifeline.config import load_settings
 from lifeline.core.errors import LifelineError
@@ -38,6 +38,7 @@ bot_app = typer.Typer(
 app.add_typer(notice_app, name="notice")
 app.add_typer(keys.app, name="keys")
 app.add_typer(bot_app, name="bot")
+app.add_typer(status.app, name="status")
 
 ApiUrl = Annotated[
     str, typer.Option("--api", envvar="LIFELINE_API_URL", help="Base URL of the Lifeline API.")

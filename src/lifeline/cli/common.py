@@ -10,7 +10,7 @@ import redis
 import typer
 from rich.console import Console
 
-from lifeline.config import Settings, load_settings
+from lifeline.config import Settings, TenantConfig, load_settings
 from lifeline.core.errors import LifelineError
 from lifeline.db import ensure_reachable
 from lifeline.messages import check_templates
@@ -56,3 +56,14 @@ def reachable(found: Settings) -> Settings:
     """The settings, once their Redis answers (else one line naming it, exit 2)."""
     ensure_reachable(found.redis.url)
     return found
+
+
+def tenant_settings(tenant_id: str) -> tuple[Settings, TenantConfig]:
+    """The settings (Redis reachable) and the tenant ``--tenant`` names; an error naming
+    the tenants configured when it is not one of them."""
+    found = reachable(settings())
+    tenant = found.tenant(tenant_id)
+    if tenant is None:
+        known = ", ".join(t.id for t in found.tenants) or "none"
+        raise LifelineError(f"--tenant: {tenant_id!r} is not in the config (configured: {known})")
+    return found, tenant

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from lifeline.access import apikeys
-from lifeline.cli.common import err, friendly, reachable, settings
+from lifeline.cli.common import err, friendly, tenant_settings
 from lifeline.config import Settings
 from lifeline.core.errors import LifelineError
 from lifeline.core.vocabulary import ROLES
@@ -88,11 +88,7 @@ def rotate(tenant: TenantOpt, key_id: KeyIdArg) -> None:
 
 
 def _tenant(tenant: str) -> Settings:
-    found = reachable(settings())
-    if found.tenant(tenant) is None:
-        known = ", ".join(t.id for t in found.tenants) or "none"
-        raise LifelineError(f"--tenant: {tenant!r} is not in the config (configured: {known})")
-    return found
+    return tenant_settings(tenant)[0]
 
 
 def _expiry(text: str | None) -> datetime | None:

@@ -1,9 +1,7 @@
 """Every tunable of Lifeline, in one place, each with why it has its value (as rq's defaults).
 
-Values the config file can override say so (``worker.batch_size``); the rest are constants
-a change of which is a code change, reviewed like one. Facts of protocols (160 GSM-7
-septets, Telegram's 4096 characters) and of the Redis key layout are not tunables: they
-live where they are used.
+Values the config can override say so (``worker.batch_size``); the rest change by review.
+Facts of protocols (160 GSM-7 septets) and of the key layout live where they are used.
 """
 
 from __future__ import annotations
@@ -11,8 +9,7 @@ from __future__ import annotations
 # --- Redis -------------------------------------------------------------------------------
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
-"""Redis used when neither LIFELINE_REDIS_URL nor the config names one (not by `lifeline dev`,
-which starts an embedded Redis instead)."""
+"""Redis when neither LIFELINE_REDIS_URL nor the config names one (dev embeds its own)."""
 
 KEY_PREFIX = "ll"
 """Prefix of every Redis key Lifeline writes, so a shared Redis stays readable."""

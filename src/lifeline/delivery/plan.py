@@ -16,6 +16,7 @@ from lifeline.delivery.batch import deliver_batch
 from lifeline.delivery.broadcast import broadcast_target, post_broadcast
 from lifeline.delivery.context import WorkerContext
 from lifeline.delivery.queues import job_options, queue_name
+from lifeline.delivery.status_export import export_after_change
 from lifeline.members.store import MemberStore
 from lifeline.notices.model import Notice
 from lifeline.notices.store import NoticeStore
@@ -66,6 +67,8 @@ def plan_notice(tenant_id: str, notice_id: int) -> dict[str, int]:
     if tenant is None:
         log.error("notice %s: tenant %s is no longer configured; not planned", notice_id, tenant_id)
         return {}
+    if store.field(tenant_id, notice_id, "plan") != "waiting":  # once, not at each wait
+        export_after_change(rt, tenant)
     parent = store.get(tenant_id, notice.parent_id) if notice.parent_id else None
     if parent is not None and not _settled(rt, store, parent):
         # Everyone who will get the notice must have it before the follow-up is planned.

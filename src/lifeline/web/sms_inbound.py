@@ -31,6 +31,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
+from lifeline.access.throttle import AuthThrottle
 from lifeline.channels.twilio import TwilioConfig
 from lifeline.config import Settings, TenantConfig
 from lifeline.core import defaults
@@ -39,7 +40,7 @@ from lifeline.delivery.direct import enqueue_direct
 from lifeline.members import MemberStore
 from lifeline.members.schemas import normalize_phone
 from lifeline.server.deps import MemberStoreDep, SettingsDep
-from lifeline.server.errors import NotAuthenticated
+from lifeline.server.errors import NotAuthenticated, TooManyRequests
 from lifeline.subscriptions import resume, withdraw
 from lifeline.subscriptions.texts import started_sms, stopped_sms
 from lifeline.web.answers import FORM_TYPE, PublicTenant, content_type, parse_form, read_body
@@ -71,6 +72,7 @@ class Inbound:
         200: {"description": 'Handled; JSON `{"action": …}` (TwiML for Twilio)'},
         401: {"description": "No valid token or signature"},
         413: {"description": "Body too large"},
+        429: {"description": "Too many failed authentications from this address"},
         422: {"description": "Not one of the shapes"},
     },
 )
@@ -129,6 +131,12 @@ def _authenticate(
         if _twilio_valid(sms.auth_token.get_secret_value(), url, parse_form(body),
                          request.headers.get("x-twilio-signature", "")):  # fmt: skip
             return
+    # Counted with the API's failed logins: a guesser is held up the same way.
+    address = request.client.host if request.client else "unknown"
+    client = request.app.state.redis
+    wait = AuthThrottle(client, settings.api.auth_failures_per_minute).failed(address)
+    if wait is not None:
+        raise TooManyRequests(f"too many failed authentications; retry in {wait} s", wait)
     raise NotAuthenticated("a valid inbound token or Twilio signature is needed")
 
 
