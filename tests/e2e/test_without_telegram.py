@@ -225,3 +225,6 @@ def test_email_and_sms_members_sign_up_confirm_and_leave(
         browser.get(f"{url}/t/demo-bkk?lang={language}")
         assert "2" in browser.find_element(By.ID, "now").find_element(By.XPATH, "..").text
         check_page(browser, f"status-{language}", shots)
+    browser.get(f"{url}/t/demo-bkk/poster")
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".code img")) == 3
+    check_page(browser, "poster", shots)

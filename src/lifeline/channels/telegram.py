@@ -241,3 +241,28 @@ def _chat_id(address: str) -> int | str:
 def _message_id(reply_to: str | None) -> int | None:
     # Only a Telegram message id can be replied to; any other id just starts a new thread.
     return int(reply_to) if reply_to and reply_to.isdigit() else None
+
+
+async def bot_username(config: TelegramConfig) -> str | None:
+    """The bot's username from ``getMe`` (for its ``t.me`` link); None when Telegram cannot
+    say now (unreachable, token refused)."""
+
+    def request() -> HTTPXRequest:
+        return HTTPXRequest(
+            connection_pool_size=1,
+            httpx_kwargs={"verify": wire.tls_context()},
+            connect_timeout=defaults.HTTP_CONNECT_TIMEOUT_SECONDS,
+            read_timeout=defaults.HTTP_CONNECT_TIMEOUT_SECONDS,
+        )
+
+    bot = Bot(
+        config.token.get_secret_value(),
+        base_url=config.api_base,
+        request=request(),
+        get_updates_request=request(),
+    )
+    try:
+        async with bot:  # initialize() asks getMe
+            return bot.username
+    except TelegramError:
+        return None
