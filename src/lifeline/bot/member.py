@@ -15,6 +15,7 @@ from lifeline.bot.context import BotDeps, Context, Talk, reply, talk
 from lifeline.core.defaults import BOT_STATUS_MAX_NOTICES
 from lifeline.core.errors import Conflict
 from lifeline.members import Member, MemberData
+from lifeline.subscriptions import log_consent, withdraw
 
 CONSENT_SOURCE = "telegram /start"
 """Recorded as the consent source of members who subscribe in the bot."""
@@ -76,13 +77,17 @@ def _subscribe(chat: Talk, topic: str | None) -> Member:
                 raise
             member = found
         bot.state.forget(chat.chat_id)  # its language now lives on the member
+        log_consent(bot.members, tenant.id, member, "telegram", "confirmed", via="bot")
         return member
     member = chat.member
     topics = member.topics or (tenant.topics[0],)
     if topic and topic not in topics:
         topics = (*topics, topic)
     changes = {"topics": topics, "paused": member.paused - {"telegram"}}
-    return bot.members.update(tenant.id, member.id, changes)
+    updated = bot.members.update(tenant.id, member.id, changes)
+    if "telegram" in member.paused:
+        log_consent(bot.members, tenant.id, updated, "telegram", "resumed", via="bot")
+    return updated
 
 
 async def language(update: Update, context: Context) -> None:
@@ -200,7 +205,7 @@ async def stop(update: Update, context: Context) -> None:
     if chat.member is None or "telegram" in chat.member.paused:
         await reply(update, _("You are not subscribed. Send /start to subscribe."))
         return
-    chat.deps.members.pause(chat.deps.tenant.id, chat.member.id, "telegram")
+    withdraw(chat.deps.members, chat.deps.tenant.id, chat.member, "telegram", via="bot")
     await reply(
         update,
         _(

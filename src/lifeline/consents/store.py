@@ -6,6 +6,7 @@ ll:t:<tenant>:consents:<member id>    JSON events (at most CONSENT_HISTORY_MAX)
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import cast
 
 import redis
@@ -29,6 +30,19 @@ class ConsentLog:
         pipe = self.redis.pipeline()
         pipe.rpush(key, *(json.dumps(e.to_json(), ensure_ascii=False) for e in events))
         pipe.ltrim(key, -defaults.CONSENT_HISTORY_MAX, -1)
+        pipe.execute()
+
+    def record_many(self, tenant_id: str, items: Iterable[tuple[int, list[ConsentEvent]]]) -> None:
+        """Append events to many members' histories, pipelined (an import's)."""
+        pipe = self.redis.pipeline(transaction=False)
+        for count, (member_id, events) in enumerate(items, 1):
+            if not events:
+                continue
+            key = self._key(tenant_id, member_id)
+            pipe.rpush(key, *(json.dumps(e.to_json(), ensure_ascii=False) for e in events))
+            pipe.ltrim(key, -defaults.CONSENT_HISTORY_MAX, -1)
+            if count % 1000 == 0:
+                pipe.execute()
         pipe.execute()
 
     def history(self, tenant_id: str, member_id: int) -> list[ConsentEvent]:

@@ -79,16 +79,13 @@ clients get slower past a handful of concurrent requests per process, so scale o
 workers instead."""
 
 MAX_ATTEMPTS = 5
-"""Attempts per recipient for transient provider errors before it is recorded as failed
-(``worker.max_attempts``)."""
+"""Tries per recipient on transient errors before it is failed (``worker.max_attempts``)."""
 
 RETRY_BASE_SECONDS = 0.5
-"""First backoff after a transient error (``worker.retry_base_seconds``); doubled per
-attempt, with full jitter."""
+"""First backoff (``worker.retry_base_seconds``); doubled per attempt, full jitter."""
 
 RETRY_MAX_WAIT_SECONDS = 60.0
-"""Longest single wait a batch job sleeps through (a provider's retry_after is honoured
-up to this)."""
+"""Longest single wait of a batch job (a provider's retry_after is honoured up to it)."""
 
 JOB_TIMEOUT_SECONDS = 3600
 """RQ timeout of one batch job; generous because provider rate limits can slow it down."""
@@ -398,3 +395,6 @@ CONSENT_HISTORY_MAX = 200
 
 SMS_INBOUND_MAX_BYTES = 8192
 """Largest inbound-SMS webhook body read: a gateway posts one short message per request."""
+
+EXPORT_MAX_NOTICES = 1000
+"""Notices a member's data export (``/v1/members/{id}/export``) looks for deliveries in."""

@@ -195,3 +195,16 @@ def record_broadcast_post(
 ) -> None:
     """Remember that a notice was posted to the broadcast channel in one language."""
     client.hset(_broadcast(tenant_id, notice_id), language, message_id)
+
+
+def member_states(
+    client: redis.Redis,
+    tenant_id: str,
+    notice_kinds: Sequence[tuple[int, str]],
+    member_id: int,
+) -> list[str | None]:
+    """One member's raw state for each (notice, channel), in one round trip."""
+    pipe = client.pipeline(transaction=False)
+    for notice_id, kind in notice_kinds:
+        pipe.hget(deliveries_key(tenant_id, notice_id, kind), str(member_id))
+    return cast(list[str | None], pipe.execute())

@@ -15,11 +15,12 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from lifeline.config import TenantConfig
+from lifeline.consents import ConsentLog
 from lifeline.core import defaults
 from lifeline.core.errors import Conflict, InvalidInput
 from lifeline.core.locations import dotted, excerpt, quoted
 from lifeline.core.vocabulary import CONTACT_BY_CHANNEL, CONTACTS
-from lifeline.members.intake import checked_phone, checked_topics, to_data
+from lifeline.members.intake import checked_phone, checked_topics, consent_events, to_data
 from lifeline.members.model import Member
 from lifeline.members.schemas import MemberIn
 from lifeline.members.store import MemberStore
@@ -91,13 +92,17 @@ def import_members(
     ]
     results = store.upsert_many(tenant.id, [data for _, data in valid])
     report = ImportReport()
+    created_ids: list[int] = []
     for (row_no, _), result in zip(valid, results, strict=True):
         if isinstance(result, tuple):
+            if result[1]:
+                created_ids.append(result[0])
             report.created += result[1]
             report.updated += not result[1]
         else:
             errors.append(RowError(row_no, _conflict_field(result), str(result)))
     report.failed = len(rows) - report.created - report.updated
+    _record_consents(store, tenant.id, created_ids)
     errors.sort(key=lambda e: e.row)
     report.errors = errors[: defaults.IMPORT_MAX_REPORTED_ERRORS]
     report.errors_truncated = len(errors) > defaults.IMPORT_MAX_REPORTED_ERRORS
@@ -258,3 +263,13 @@ def _conflict_field(exc: Conflict | InvalidInput) -> str | None:
         return exc.field
     # The store's Conflict message starts with the contact's field name.
     return next((c.field for c in CONTACTS if str(exc).startswith(c.field)), None)
+
+
+def _record_consents(store: MemberStore, tenant_id: str, member_ids: list[int]) -> None:
+    """The new members' consents in their histories, read and written in chunks."""
+    log = ConsentLog(store.redis)
+    for start in range(0, len(member_ids), defaults.IMPORT_WRITE_CHUNK):
+        members = store.get_many(tenant_id, member_ids[start : start + defaults.IMPORT_WRITE_CHUNK])
+        log.record_many(
+            tenant_id, ((m.id, consent_events(m, via="import")) for m in members.values())
+        )

@@ -15,9 +15,10 @@ from typing import Any
 import phonenumbers
 
 from lifeline.config import TenantConfig
+from lifeline.consents import ConsentEvent, ConsentLog
 from lifeline.core.errors import InvalidInput
 from lifeline.core.locations import quoted
-from lifeline.core.vocabulary import CONTACT_BY_FIELD
+from lifeline.core.vocabulary import CONTACT_BY_FIELD, CONTACTS, ConsentVia
 from lifeline.members.model import Member, MemberData
 from lifeline.members.schemas import MemberIn, MemberPatch
 from lifeline.members.store import MemberStore
@@ -72,7 +73,28 @@ def to_changes(tenant: TenantConfig, patch: MemberPatch) -> dict[str, Any]:
 
 def create(*, store: MemberStore, tenant: TenantConfig, body: MemberIn) -> Member:
     """Store a new member; Conflict if a contact belongs to another member."""
-    return store.create(tenant.id, to_data(tenant, body))
+    member = store.create(tenant.id, to_data(tenant, body))
+    ConsentLog(store.redis).record(tenant.id, member.id, *consent_events(member, via="api"))
+    return member
+
+
+def consent_events(member: Member, *, via: ConsentVia) -> list[ConsentEvent]:
+    """The consent a member came with (API, import): confirmed on each of its channels."""
+    if member.consent_given_at is None:
+        return []
+    return [
+        ConsentEvent(
+            action="confirmed",
+            channel=c.channel,
+            at=member.consent_given_at,
+            via=via,
+            topics=member.topics,
+            language=member.language,
+            details={"source": member.consent_source or ""},
+        )
+        for c in CONTACTS
+        if getattr(member, c.field) is not None
+    ]
 
 
 def update(

@@ -7,8 +7,17 @@ store.py    SignupStore: pending sign-ups, hashed tokens and codes, the throttle
 enroll.py   a confirmed sign-up becomes (or updates) a member; unsubscribe and resume
 """
 
-from lifeline.subscriptions.enroll import enroll, resume, withdraw
+from lifeline.subscriptions.enroll import enroll, log_consent, resume, withdraw
 from lifeline.subscriptions.model import Signup, Started
 from lifeline.subscriptions.store import CodeCheck, SignupStore
 
-__all__ = ["CodeCheck", "Signup", "SignupStore", "Started", "enroll", "resume", "withdraw"]
+__all__ = [
+    "CodeCheck",
+    "Signup",
+    "SignupStore",
+    "Started",
+    "enroll",
+    "log_consent",
+    "resume",
+    "withdraw",
+]

@@ -72,7 +72,7 @@ def withdraw(
     if kind in member.paused:
         return False
     members.pause(tenant_id, member.id, kind)
-    _log(members, tenant_id, member, kind, "withdrawn", via)
+    log_consent(members, tenant_id, member, kind, "withdrawn", via)
     return True
 
 
@@ -83,11 +83,11 @@ def resume(
     if kind not in member.paused:
         return False
     members.update(tenant_id, member.id, {"paused": member.paused - {kind}})
-    _log(members, tenant_id, member, kind, "resumed", via)
+    log_consent(members, tenant_id, member, kind, "resumed", via)
     return True
 
 
-def _log(
+def log_consent(
     members: MemberStore,
     tenant_id: str,
     member: Member,
@@ -95,6 +95,7 @@ def _log(
     action: ConsentAction,
     via: ConsentVia,
 ) -> None:
+    """One event of a member's consent on one channel, now (the bot's /start and /stop)."""
     event = ConsentEvent(
         action=action,
         channel=kind,
