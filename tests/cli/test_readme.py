@@ -74,6 +74,15 @@ def test_the_walk_through_works_on_a_fresh_dev(tmp_path: Path) -> None:
         # The README promises the member it added, the three imported and dev's two with email.
         assert state["progress"]["email"]["total"] == 6, state
         assert state["progress"]["email"]["sent"] == 6, state
+        # dev's public side: the status page live and as the worker's static copy, and the
+        # emails' one-click unsubscribe links pointing at it.
+        page = httpx.get(f"{api}/t/demo-bkk?lang=en", timeout=10)
+        assert page.status_code == 200
+        assert "Outage: app, online branch and phone lines unavailable" in page.text
+        static = tmp_path / "state" / "status" / "demo-bkk" / "index.html"
+        assert "Störung: App, Online-Filiale und Telefon nicht erreichbar" in static.read_text()
+        mails = (tmp_path / "outbox" / "demo-bkk" / "email.jsonl").read_text().splitlines()
+        assert all(f"{api}/t/demo-bkk/unsubscribe/" in json.loads(m)["text"] for m in mails)
     finally:
         dev.terminate()
         dev.wait(timeout=60)

@@ -9,6 +9,7 @@ until it is delivered into ``outbox/``.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -39,6 +40,11 @@ DEMO_CONFIG = """\
 [redis]
 url = "{redis_url}"
 
+[web]
+public_url = "{public_url}"
+secret = "{secret}"
+static_dir = "{static_dir}"
+
 [[tenants]]
 id = "{tenant}"
 name = "Demo BKK"
@@ -58,6 +64,7 @@ path = "{outbox}"
 [tenants.channels.sms]
 provider = "outbox"
 path = "{outbox}"
+inbound_token = "{secret}"
 """
 
 DEMO_MEMBERS: list[dict[str, Any]] = [
@@ -100,10 +107,10 @@ def run(*, host: str, port: int, workers: int, once: bool, state_dir: Path) -> N
             server = stack.enter_context(embedded)
             redis_url = server.url
             console.print(f"embedded Redis on {redis_url} (data in {state_dir / 'redis'})")
-        settings, config_path = _settings(state_dir, redis_url)
-        env = {**os.environ, "LIFELINE_CONFIG": str(config_path), "LIFELINE_REDIS_URL": redis_url}
         port = _port(port)
         base_url = f"http://{host}:{port}"
+        settings, config_path = _settings(state_dir, redis_url, base_url)
+        env = {**os.environ, "LIFELINE_CONFIG": str(config_path), "LIFELINE_REDIS_URL": redis_url}
         children = [_spawn(["api", "--host", host, "--port", str(port)], env, state_dir)]
         children += [_spawn(["worker"], env, state_dir) for _ in range(workers)]
         stack.callback(_stop, children)
@@ -123,20 +130,34 @@ def _configured_redis() -> str | None:
     return None if settings.redis.url == defaults.REDIS_URL else settings.redis.url
 
 
-def _settings(state_dir: Path, redis_url: str) -> tuple[Settings, Path]:
+def _settings(state_dir: Path, redis_url: str, base_url: str) -> tuple[Settings, Path]:
     if os.environ.get("LIFELINE_CONFIG"):
         path = Path(os.environ["LIFELINE_CONFIG"]).resolve()
     else:
         path = state_dir / "config.toml"
         outbox = (Path.cwd() / defaults.OUTBOX_DIR).resolve()
-        path.write_text(
-            DEMO_CONFIG.format(redis_url=redis_url, tenant=DEMO_TENANT, outbox=outbox),
-            encoding="utf-8",
+        demo = DEMO_CONFIG.format(
+            redis_url=redis_url,
+            tenant=DEMO_TENANT,
+            outbox=outbox,
+            public_url=base_url,
+            secret=_secret(state_dir),
+            static_dir=state_dir / "status",
         )
+        path.write_text(demo, encoding="utf-8")
     settings = load_settings(path, env={**os.environ, "LIFELINE_REDIS_URL": redis_url})
     if not settings.tenants:
         raise LifelineError(f"{path}: no [[tenants]] configured")
     return settings, path
+
+
+def _secret(state_dir: Path) -> str:
+    """The demo's link-signing secret, kept across runs so that links sent stay valid."""
+    path = state_dir / "web-secret"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
 
 
 def _port(wanted: int) -> int:
@@ -237,6 +258,8 @@ def _explain(
     console.print(
         f"\n[bold green]Delivered.[/] Messages are in {outbox}/*.jsonl\n"
         f"API {base_url} (docs at {base_url}/docs), config {config_path}\n"
+        f"Status page {base_url}/t/{settings.tenants[0].id} · sign-up "
+        f"{base_url}/t/{settings.tenants[0].id}/subscribe\n"
         f"Try:\n  curl -s -H 'Authorization: Bearer {key}' {base_url}/v1/notices/{notice_id}\n"
         f"  export LIFELINE_CONFIG={config_path} LIFELINE_API_URL={base_url} "
         f"LIFELINE_API_KEY={key}\n"
