@@ -44,12 +44,23 @@ MAX = "max@example.org"
 PHONE = "+4915123456789"
 
 
+HEADLINES = [
+    {"de": "E-Mail-Postfach gestört", "en": "Email inbox disrupted"},
+    {"de": "App und Online-Filiale nicht erreichbar", "en": "App and online branch unavailable"},
+    {"de": "Telefon-Hotline überlastet", "en": "Phone lines overloaded"},
+]
+SERVICES = [["email"], ["app", "portal", "eau"], ["phone"]]
+
+
 def notice(n: int) -> dict[str, Any]:
     return {
-        "severity": "major",
-        "headline": {"de": f"Störung Nummer {n}", "en": f"Outage number {n}"},
-        "body": {"de": "Wir arbeiten daran.", "en": "We are working on it."},
-        "services": ["app", "eau"],
+        "severity": "critical" if n == 1 else "major",
+        "headline": HEADLINES[n],
+        "body": {
+            "de": "Nach einem Angriff auf unseren IT-Dienstleister arbeiten wir daran.",
+            "en": "After an attack on our IT provider we are working on it.",
+        },
+        "services": SERVICES[n],
         "topics": ["outages"],
         "channels": ["email", "sms"],
     }
@@ -134,10 +145,13 @@ def test_email_and_sms_members_sign_up_confirm_and_leave(
     with TestClient(create_app(settings)) as api:
         api.headers["Authorization"] = f"Bearer {key}"
 
+        sent: list[int] = []
+
         def send(n: int) -> None:
             reply = api.post("/v1/notices", json=notice(n))
             assert reply.status_code == 202, reply.text
             notice_id = reply.json()["id"]
+            sent.append(notice_id)
             wait_until(lambda: api.get(f"/v1/notices/{notice_id}").json()["complete"],
                        timeout=60, what=f"notice {n} delivered")  # fmt: skip
 
@@ -177,8 +191,8 @@ def test_email_and_sms_members_sign_up_confirm_and_leave(
             # --- the next notice reaches both -----------------------------------------------
             send(1)
             [_, first] = mails_to(smtp_server, NORA)
-            assert first["Subject"] == "Important: Outage number 1"
-            assert any("Störung Nummer 1" in s.text for s in sms_gateway.delivered if s.to == PHONE)
+            assert first["Subject"] == f"Urgent: {HEADLINES[1]['en']}"
+            assert any(HEADLINES[1]["de"] in s.text for s in sms_gateway.delivered if s.to == PHONE)
             header = first["List-Unsubscribe"]
             assert first["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
             one_click = re.match(r"<(http://[^>]+)>", header)
@@ -186,7 +200,9 @@ def test_email_and_sms_members_sign_up_confirm_and_leave(
             assert one_click.group(1) in body_of(first)
 
             # --- Max: RFC 8058, a plain POST to his mail's header URL ------------------------
-            [max_mail] = [m for m in mails_to(smtp_server, MAX) if "number 1" in m["Subject"]]
+            [max_mail] = [
+                m for m in mails_to(smtp_server, MAX) if HEADLINES[1]["en"] in m["Subject"]
+            ]
             max_url = re.match(r"<(http://[^>]+)>", max_mail["List-Unsubscribe"])
             assert max_url
             form = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -210,20 +226,29 @@ def test_email_and_sms_members_sign_up_confirm_and_leave(
                        timeout=30, what="the STOP answer")  # fmt: skip
 
         send(2)
+        # The status page gets an all-clear and an update to show.
+        resolve = {"body": {"de": "Das Postfach ist wieder erreichbar.",
+                            "en": "The inbox is reachable again."}}  # fmt: skip
+        assert api.post(f"/v1/notices/{sent[0]}/resolve", json=resolve).status_code == 202
+        update = {"body": {"de": "Die App läuft wieder, die Online-Filiale noch nicht.",
+                           "en": "The app works again, the branch not yet."}}  # fmt: skip
+        assert api.post(f"/v1/notices/{sent[1]}/updates", json=update).status_code == 202
 
     # Nora: the confirmation and notice 1 only; nothing before confirming, nothing after.
     subjects = [m["Subject"] for m in mails_to(smtp_server, NORA)]
-    assert subjects == ["Please confirm: notices from Demo BKK", "Important: Outage number 1"]
-    assert not [m for m in mails_to(smtp_server, MAX) if "number 2" in m["Subject"]]
+    assert subjects == ["Please confirm: notices from Demo BKK", f"Urgent: {HEADLINES[1]['en']}"]
+    assert not [m for m in mails_to(smtp_server, MAX) if HEADLINES[2]["en"] in m["Subject"]]
     texts = [s.text for s in sms_gateway.delivered if s.to == PHONE]
-    assert not [t for t in texts if "Nummer 2" in t]
-    assert not [t for t in texts if "Nummer 0" in t]
+    assert not [t for t in texts if HEADLINES[2]["de"] in t]
+    assert not [t for t in texts if HEADLINES[0]["de"] in t]
     assert len([t for t in texts if "keine SMS" in t]) == 1
 
     # --- the status page, checked in both languages ------------------------------------------
     for language in ("de", "en"):
         browser.get(f"{url}/t/demo-bkk?lang={language}")
-        assert "2" in browser.find_element(By.ID, "now").find_element(By.XPATH, "..").text
+        now = browser.find_element(By.ID, "now").find_element(By.XPATH, "..").text
+        assert HEADLINES[1][language] in now
+        assert HEADLINES[0][language] not in now  # resolved: among the past 30 days
         check_page(browser, f"status-{language}", shots)
     browser.get(f"{url}/t/demo-bkk/poster")
     assert len(browser.find_elements(By.CSS_SELECTOR, ".code img")) == 3
