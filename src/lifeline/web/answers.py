@@ -4,6 +4,7 @@ tenant a path names, the language a reader gets, and forms read within bounds.""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
@@ -14,8 +15,9 @@ from starlette.exceptions import HTTPException
 from lifeline.config import TenantConfig
 from lifeline.core import defaults
 from lifeline.core.errors import NotFound
+from lifeline.core.i18n import gettext_for
 from lifeline.core.vocabulary import Language
-from lifeline.pages import render_page, tenant_context
+from lifeline.pages import PageLinks, render_page, tenant_context
 from lifeline.server.deps import SettingsDep
 from lifeline.server.html import NO_STORE, request_language, secure
 
@@ -44,11 +46,6 @@ def page(
     return response
 
 
-def same_page(request: Request) -> Callable[[str], str]:
-    """The language switch of a page reached by GET: the same address in another language."""
-    return lambda language: f"{request.url.path}?lang={language}"
-
-
 def get_tenant(tenant_id: str, settings: SettingsDep) -> TenantConfig:
     """The tenant a public path names; NotFound when no such tenant is configured."""
     tenant = settings.tenant(tenant_id)
@@ -67,6 +64,57 @@ LangQuery = Annotated[
 def reader_language(request: Request, tenant: TenantConfig) -> Language:
     """``?lang=``, else what the browser prefers, else the tenant's default language."""
     return request_language(request, tenant.default_language)
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """Who a page is for: the tenant, the reader's language, where links point, and the
+    address of the page (for the language switch of pages reached by GET)."""
+
+    tenant: TenantConfig
+    language: Language
+    links: PageLinks
+    path: str
+
+    def page(
+        self, name: str, *, status: int = 200, switch: bool = False, **context: Any
+    ) -> HTMLResponse:
+        """A page of this tenant in the reader's language."""
+        switch_url = (lambda other: f"{self.path}?lang={other}") if switch else None
+        return page(name, self.language, self.tenant, status=status, switch_url=switch_url,
+                    links=self.links, **context)  # fmt: skip
+
+    def message(
+        self,
+        title: str,
+        *paragraphs: str,
+        form: dict[str, Any] | None = None,
+        status: int = 200,
+        switch: bool = False,
+    ) -> HTMLResponse:
+        """A page that says one thing, with at most one button."""
+        return self.page("message.html.j2", status=status, switch=switch, title=title,
+                         paragraphs=list(paragraphs), form=form)  # fmt: skip
+
+    @property
+    def _(self) -> Callable[[str], str]:
+        """gettext in the reader's language."""
+        return gettext_for(self.language)
+
+
+def get_reader(
+    request: Request, tenant: PublicTenant, settings: SettingsDep, lang: LangQuery = None
+) -> Reader:
+    """The reader of a public page (``?lang=`` is documented here for every page)."""
+    return Reader(
+        tenant=tenant,
+        language=reader_language(request, tenant),
+        links=PageLinks(tenant.id, settings.web.base()),
+        path=request.url.path,
+    )
+
+
+ReaderDep = Annotated[Reader, Depends(get_reader)]
 
 
 def content_type(request: Request) -> str:

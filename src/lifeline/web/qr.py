@@ -23,7 +23,7 @@ from lifeline.pages import PageLinks
 from lifeline.pages.qr import MEDIA_TYPES, QR_FORMATS, QR_TARGETS, QrTarget, qr_image
 from lifeline.server.deps import SettingsDep
 from lifeline.server.html import secure
-from lifeline.web.answers import LangQuery, PublicTenant, page, reader_language, same_page
+from lifeline.web.answers import PublicTenant, ReaderDep
 
 router = APIRouter(tags=["public pages"])
 
@@ -58,40 +58,26 @@ async def qr(request: Request, name: str, tenant: PublicTenant, settings: Settin
 
 
 @router.get("/t/{tenant_id}/poster", response_class=HTMLResponse, summary="Printable A4 poster")
-async def poster(
-    request: Request, tenant: PublicTenant, settings: SettingsDep, lang: LangQuery = None
-) -> HTMLResponse:
+async def poster(request: Request, reader: ReaderDep, settings: SettingsDep) -> HTMLResponse:
     """The three codes with short instructions in German and English, for printing."""
-    language = reader_language(request, tenant)
     de, en = gettext_for("de"), gettext_for("en")
-    links = PageLinks(tenant.id, settings.web.base())
     codes: list[dict[str, Any]] = []
     for target in QR_TARGETS:
-        url = await _target_url(request, settings, tenant, target)
+        url = await _target_url(request, settings, reader.tenant, target)
         if url is None:
             continue
-        what = gettext_for(language)(WHAT[target])
         codes.append({
             "target": target,
-            "image": f"{links.root}/qr/{target}.svg",
+            "image": reader.links.qr(target, "svg"),
             "url": url,
             "de": de(WHAT[target]),
             "en": en(WHAT[target]),
-            "alt": gettext_for(language)(ALT) % {"what": what},
+            "alt": reader._(ALT) % {"what": reader._(WHAT[target])},
         })  # fmt: skip
     texts = {
-        lang_: {"heading": t(HEADING), "intro": t(INTRO)} for lang_, t in (("de", de), ("en", en))
+        code: {"heading": t(HEADING), "intro": t(INTRO)} for code, t in (("de", de), ("en", en))
     }
-    return page(
-        "poster.html.j2",
-        language,
-        tenant,
-        cache="public, max-age=300",
-        switch_url=same_page(request),
-        links=links,
-        codes=codes,
-        poster=texts,
-    )
+    return reader.page("poster.html.j2", switch=True, codes=codes, poster=texts)
 
 
 async def _target_url(

@@ -13,7 +13,6 @@ and the SMS code.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
@@ -21,38 +20,25 @@ from fastapi.responses import HTMLResponse
 
 from lifeline.config import Settings, TenantConfig
 from lifeline.core.errors import InvalidInput
-from lifeline.core.i18n import gettext_for
 from lifeline.core.vocabulary import LANGUAGES, ChannelKind, Language
 from lifeline.delivery.direct import enqueue_direct
-from lifeline.pages import PageLinks
+from lifeline.members import MemberStore
 from lifeline.server.deps import MemberStoreDep, RedisDep, SettingsDep
 from lifeline.server.errors import TooManyRequests
 from lifeline.subscriptions import CodeCheck, Signup, SignupStore, enroll
 from lifeline.subscriptions.texts import code_sms, confirmation_mail, consent_text
-from lifeline.web.answers import (
-    LangQuery,
-    PublicTenant,
-    first,
-    page,
-    read_form,
-    reader_language,
-    same_page,
-)
+from lifeline.web.answers import Reader, ReaderDep, first, read_form
 from lifeline.web.signup_form import SignupForm, validated
 
 router = APIRouter(tags=["public pages"])
 
 
 @router.get("/t/{tenant_id}/subscribe", response_class=HTMLResponse, summary="Sign-up form")
-def signup_form(
-    request: Request, tenant: PublicTenant, settings: SettingsDep, lang: LangQuery = None
-) -> HTMLResponse:
+def signup_form(reader: ReaderDep, settings: SettingsDep) -> HTMLResponse:
     """Email address or mobile number, language and topics; nothing is sent before the
     person confirms."""
-    language = reader_language(request, tenant)
-    kinds = _kinds(tenant, settings)
-    values = SignupForm(language=language, topics=[tenant.topics[0]])
-    return _form_page(tenant, settings, language, kinds, values, switch=same_page(request))
+    values = SignupForm(language=reader.language, topics=[reader.tenant.topics[0]])
+    return _form_page(reader, _kinds(reader.tenant, settings), values, switch=True)
 
 
 @router.post(
@@ -78,153 +64,107 @@ def signup_form(
     },
 )
 async def signup(
-    request: Request,
-    tenant: PublicTenant,
-    settings: SettingsDep,
-    client: RedisDep,
-    lang: LangQuery = None,
+    request: Request, reader: ReaderDep, settings: SettingsDep, client: RedisDep
 ) -> HTMLResponse:
     """Store the sign-up and send the link or code: 200 with the same page for any address."""
-    language = reader_language(request, tenant)
+    tenant = reader.tenant
     kinds = _kinds(tenant, settings)
     form = await read_form(request)
-    values = validated(tenant, kinds, form, language)
+    values = validated(tenant, kinds, form, reader.language)
     if values.errors:
-        return _form_page(tenant, settings, language, kinds, values, status=422)
+        return _form_page(reader, kinds, values, status=422)
     kind: ChannelKind = "email" if values.email else "sms"
     address = values.email or values.phone
     chosen: Language = "en" if values.language == "en" else "de"
-    store = SignupStore(client, tenant.id)
-    text, version = consent_text(tenant.name, language)
     started = None
     # A filled trap field is a bot: it gets the same answer, and nothing is stored or sent.
     if not first(form, "website"):
+        store = SignupStore(client, tenant.id)
         wait = store.allow_client(_client(request), settings.web.signups_per_hour)
         if wait is not None:
             raise TooManyRequests("too many sign-ups from this address", retry_after=wait)
-        signup_ = Signup(
-            kind=kind,
-            address=address,
-            language=chosen,
-            topics=tuple(values.topics),
-            text=text,
-            text_version=version,
-            asked_at=datetime.now(UTC),
-            client=_client(request),
+        text, version = consent_text(tenant.name, reader.language)
+        started = store.start(
+            Signup(
+                kind=kind,
+                address=address,
+                language=chosen,
+                topics=tuple(values.topics),
+                text=text,
+                text_version=version,
+                asked_at=datetime.now(UTC),
+                client=_client(request),
+            )
         )
-        started = store.start(signup_)
-    links = PageLinks(tenant.id, settings.web.base())
-    rq_redis = request.app.state.rq_redis
-    if started is not None and kind == "email":
-        link = f"{links.confirm(started.token)}?lang={chosen}"
-        mail = confirmation_mail(tenant.name, link, chosen)
-        enqueue_direct(rq_redis, tenant.id, kind, address, mail)
-    elif started is not None and started.code is not None:
-        enqueue_direct(
-            rq_redis, tenant.id, kind, address, code_sms(tenant.name, started.code, chosen)
-        )
+    if started is not None:
+        if started.code is not None:
+            message = code_sms(tenant.name, started.code, chosen)
+        else:
+            link = f"{reader.links.confirm(started.token)}?lang={chosen}"
+            message = confirmation_mail(tenant.name, link, chosen)
+        enqueue_direct(request.app.state.rq_redis, tenant.id, kind, address, message)
     if kind == "sms":
         # Without a stored sign-up the token is random: the page looks the same, and no code
         # can ever match it.
         token = started.token if started is not None else secrets.token_urlsafe(24)
-        return _code_page(tenant, links, language, token)
-    _ = gettext_for(language)
-    return page(
-        "message.html.j2",
-        language,
-        tenant,
-        links=links,
-        title=_("Check your inbox"),
-        paragraphs=[
-            _("If the address can receive our mail, a message with a link is on its way to it."),
-            _(
-                "Open the link within 48 hours and press the button on the page to confirm. "
-                "Until then nothing else is sent to the address."
-            ),
-        ],
-        form=None,
-    )
+        return _code_page(reader, token)
+    _ = reader._
+    return reader.message(
+        _("Check your inbox"),
+        _("If the address can receive our mail, a message with a link is on its way to it."),
+        _("Open the link within 48 hours and press the button on the page to confirm. "
+          "Until then nothing else is sent to the address."),
+    )  # fmt: skip
 
 
 @router.get("/t/{tenant_id}/confirm/{token}", response_class=HTMLResponse, summary="Confirm page")
-def confirm_page(
-    request: Request,
-    token: str,
-    tenant: PublicTenant,
-    settings: SettingsDep,
-    client: RedisDep,
-    lang: LangQuery = None,
-) -> HTMLResponse:
+def confirm_page(token: str, reader: ReaderDep, client: RedisDep) -> HTMLResponse:
     """The page the confirmation link opens: one button, nothing changed by opening it."""
-    language = reader_language(request, tenant)
-    links = PageLinks(tenant.id, settings.web.base())
-    pending = SignupStore(client, tenant.id).peek(token[:64])
-    _ = gettext_for(language)
+    pending = SignupStore(client, reader.tenant.id).peek(token[:64])
     if pending is None:
-        return _expired(tenant, links, language)
-    return page(
-        "message.html.j2",
-        language,
-        tenant,
-        links=links,
-        switch_url=same_page(request),
-        title=_("Confirm your sign-up"),
-        paragraphs=[
-            _("Notices from %(name)s to %(address)s.")
-            % {"name": tenant.name, "address": pending.address},
-            pending.text,
-        ],
+        return _expired(reader)
+    _ = reader._
+    return reader.message(
+        _("Confirm your sign-up"),
+        _("Notices from %(name)s to %(address)s.")
+        % {"name": reader.tenant.name, "address": pending.address},
+        pending.text,
         form={
-            "action": f"{links.confirm(token)}?lang={language}",
+            "action": f"{reader.links.confirm(token)}?lang={reader.language}",
             "fields": {},
             "button": _("Yes, send me notices"),
         },
+        switch=True,
     )
 
 
 @router.post("/t/{tenant_id}/confirm/{token}", response_class=HTMLResponse, summary="Confirm")
 def confirm(
-    request: Request,
-    token: str,
-    tenant: PublicTenant,
-    settings: SettingsDep,
-    client: RedisDep,
-    members: MemberStoreDep,
-    lang: LangQuery = None,
+    token: str, reader: ReaderDep, client: RedisDep, members: MemberStoreDep
 ) -> HTMLResponse:
     """The button of the confirmation page: the sign-up becomes a member."""
-    language = reader_language(request, tenant)
-    links = PageLinks(tenant.id, settings.web.base())
-    pending = SignupStore(client, tenant.id).take(token[:64])
+    pending = SignupStore(client, reader.tenant.id).take(token[:64])
     if pending is None:
-        return _expired(tenant, links, language)
-    return _subscribed(tenant, links, language, members, pending)
+        return _expired(reader)
+    return _subscribed(reader, members, pending)
 
 
 @router.post("/t/{tenant_id}/subscribe/code", response_class=HTMLResponse, summary="SMS code")
 async def confirm_code(
-    request: Request,
-    tenant: PublicTenant,
-    settings: SettingsDep,
-    client: RedisDep,
-    members: MemberStoreDep,
-    lang: LangQuery = None,
+    request: Request, reader: ReaderDep, client: RedisDep, members: MemberStoreDep
 ) -> HTMLResponse:
     """The code from the SMS: right subscribes, wrong asks again, too many wrong end it."""
-    language = reader_language(request, tenant)
-    links = PageLinks(tenant.id, settings.web.base())
     form = await read_form(request)
     token, code = first(form, "token")[:64], first(form, "code")[:12]
-    store = SignupStore(client, tenant.id)
+    store = SignupStore(client, reader.tenant.id)
     check = store.check_code(token, code) if token and code else CodeCheck.WRONG
     if check is CodeCheck.WRONG:
-        _ = gettext_for(language)
-        error = _("That is not the code we sent. Please check it and try again.")
-        return _code_page(tenant, links, language, token, error=error, status=422)
+        error = reader._("That is not the code we sent. Please check it and try again.")
+        return _code_page(reader, token, error=error, status=422)
     pending = store.take(token) if check is CodeCheck.RIGHT else None
     if pending is None:
-        return _expired(tenant, links, language)
-    return _subscribed(tenant, links, language, members, pending)
+        return _expired(reader)
+    return _subscribed(reader, members, pending)
 
 
 def _kinds(tenant: TenantConfig, settings: Settings) -> list[ChannelKind]:
@@ -241,99 +181,58 @@ def _kinds(tenant: TenantConfig, settings: Settings) -> list[ChannelKind]:
 
 
 def _form_page(
-    tenant: TenantConfig,
-    settings: Settings,
-    language: str,
+    reader: Reader,
     kinds: list[ChannelKind],
     values: SignupForm,
     *,
     status: int = 200,
-    switch: Callable[[str], str] | None = None,
+    switch: bool = False,
 ) -> HTMLResponse:
-    links = PageLinks(tenant.id, settings.web.base())
-    text, _version = consent_text(tenant.name, language)
-    return page(
+    text, _version = consent_text(reader.tenant.name, reader.language)
+    return reader.page(
         "subscribe.html.j2",
-        language,
-        tenant,
         status=status,
-        switch_url=switch,
-        links=links,
-        action=f"{links.root}/subscribe?lang={language}",
+        switch=switch,
+        action=f"{reader.links.root}/subscribe?lang={reader.language}",
         email_on="email" in kinds,
         sms_on="sms" in kinds,
         values=values,
         errors=values.errors,
-        topics=tenant.topics,
+        topics=reader.tenant.topics,
         consent=text,
     )
 
 
-def _code_page(
-    tenant: TenantConfig,
-    links: PageLinks,
-    language: str,
-    token: str,
-    *,
-    error: str = "",
-    status: int = 200,
-) -> HTMLResponse:
-    return page(
+def _code_page(reader: Reader, token: str, *, error: str = "", status: int = 200) -> HTMLResponse:
+    return reader.page(
         "code.html.j2",
-        language,
-        tenant,
         status=status,
-        links=links,
-        action=f"{links.root}/subscribe/code?lang={language}",
+        action=f"{reader.links.root}/subscribe/code?lang={reader.language}",
         token=token,
         error=error,
     )
 
 
-def _expired(tenant: TenantConfig, links: PageLinks, language: str) -> HTMLResponse:
-    _ = gettext_for(language)
-    return page(
-        "message.html.j2",
-        language,
-        tenant,
+def _expired(reader: Reader) -> HTMLResponse:
+    _ = reader._
+    return reader.message(
+        _("This link has expired"),
+        _("If you confirmed already, you are signed up. Otherwise the sign-up has "
+          "expired or was used: please sign up again."),
         status=404,
-        links=links,
-        title=_("This link has expired"),
-        paragraphs=[
-            _(
-                "If you confirmed already, you are signed up. Otherwise the sign-up has "
-                "expired or was used: please sign up again."
-            ),
-        ],
-        form=None,
-    )
+    )  # fmt: skip
 
 
-def _subscribed(
-    tenant: TenantConfig,
-    links: PageLinks,
-    language: str,
-    members: MemberStoreDep,
-    pending: Signup,
-) -> HTMLResponse:
-    enroll(members, tenant.id, pending, via="page")
-    _ = gettext_for(language)
-    return page(
-        "message.html.j2",
-        language,
-        tenant,
-        links=links,
-        title=_("You are signed up"),
-        paragraphs=[
-            _("From now on %(name)s sends its notices to %(address)s.")
-            % {"name": tenant.name, "address": pending.address},
-            _(
-                "Every email has a link to unsubscribe with one click; to an SMS you can "
-                "reply STOP."
-            ),
-        ],
-        form=None,
-    )
+def _subscribed(reader: Reader, members: MemberStore, pending: Signup) -> HTMLResponse:
+    enroll(members, reader.tenant.id, pending, via="page")
+    _ = reader._
+    return reader.message(
+        _("You are signed up"),
+        _("From now on %(name)s sends its notices to %(address)s.")
+        % {"name": reader.tenant.name, "address": pending.address},
+        _("Every email has a link to unsubscribe with one click; to an SMS you can "
+          "reply STOP."),
+    )  # fmt: skip
 
 
 def _client(request: Request) -> str:

@@ -12,181 +12,126 @@ to send to any more.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from dataclasses import dataclass
+
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
+from pydantic import SecretStr
 
 from lifeline.access import signing
-from lifeline.access.signing import UNSUBSCRIBE, MemberLink
-from lifeline.config import Settings, TenantConfig
+from lifeline.access.signing import UNSUBSCRIBE
 from lifeline.core.errors import NotFound
-from lifeline.core.i18n import gettext_for
 from lifeline.core.masking import mask_address
+from lifeline.core.vocabulary import ChannelKind
 from lifeline.members import Member, MemberStore
-from lifeline.pages import PageLinks
 from lifeline.server.deps import MemberStoreDep, SettingsDep
 from lifeline.subscriptions import resume, withdraw
-from lifeline.web.answers import LangQuery, PublicTenant, page, reader_language, same_page
+from lifeline.web.answers import Reader, ReaderDep
 
 router = APIRouter(tags=["public pages"])
 
 PATH = "/t/{tenant_id}/unsubscribe/{token}"
 
 
+@dataclass(frozen=True, slots=True)
+class _Link:
+    """What a valid link names: the member (None once erased) and the channel."""
+
+    member: Member | None
+    kind: ChannelKind
+    action: str
+
+
 @router.get(PATH, response_class=HTMLResponse, summary="Unsubscribe page")
 def unsubscribe_page(
-    request: Request,
-    token: str,
-    tenant: PublicTenant,
-    settings: SettingsDep,
-    members: MemberStoreDep,
-    lang: LangQuery = None,
+    token: str, reader: ReaderDep, settings: SettingsDep, members: MemberStoreDep
 ) -> HTMLResponse:
     """What the link in a message opens in a browser: a button, nothing changed yet."""
-    language = reader_language(request, tenant)
-    link = _verified(request, settings, tenant, token, language)
+    link = _verified(reader, settings.web.secret, members, token)
     if isinstance(link, HTMLResponse):
         return link
-    member = _member(members, tenant, link)
-    links = PageLinks(tenant.id, settings.web.base())
-    _ = gettext_for(language)
+    member = link.member
     if member is None or link.kind in member.paused:
-        return _done(request, tenant, links, language, token, member, link)
-    return page(
-        "message.html.j2",
-        language,
-        tenant,
-        links=links,
-        switch_url=same_page(request),
-        title=_("Unsubscribe"),
-        paragraphs=[
-            _("%(address)s will get no more notices from %(name)s on this channel.")
-            % {
-                "address": mask_address(link.kind, str(member.address(link.kind))),
-                "name": tenant.name,
-            },
-        ],
+        return _done(reader, link)
+    _ = reader._
+    address = mask_address(link.kind, str(member.address(link.kind)))
+    return reader.message(
+        _("Unsubscribe"),
+        _("%(address)s will get no more notices from %(name)s on this channel.")
+        % {"address": address, "name": reader.tenant.name},
         form={
-            "action": f"{links.unsubscribe(token)}?lang={language}",
+            "action": f"{link.action}?lang={reader.language}",
             "fields": {"List-Unsubscribe": "One-Click"},
             "button": _("Unsubscribe"),
         },
+        switch=True,
     )
 
 
 @router.post(PATH, response_class=HTMLResponse, summary="Unsubscribe (RFC 8058 one-click)")
 def unsubscribe(
-    request: Request,
-    token: str,
-    tenant: PublicTenant,
-    settings: SettingsDep,
-    members: MemberStoreDep,
-    lang: LangQuery = None,
+    token: str, reader: ReaderDep, settings: SettingsDep, members: MemberStoreDep
 ) -> HTMLResponse:
     """Stop this channel for the member at once. The body (``List-Unsubscribe=One-Click``
     from a mail program, the same field from the page's button) is not needed: the signed
     token alone says who and what."""
-    language = reader_language(request, tenant)
-    link = _verified(request, settings, tenant, token, language)
+    link = _verified(reader, settings.web.secret, members, token)
     if isinstance(link, HTMLResponse):
         return link
-    member = _member(members, tenant, link)
-    if member is not None:
-        withdraw(members, tenant.id, member, link.kind, via="link")
-        member = members.get(tenant.id, member.id)
-    links = PageLinks(tenant.id, settings.web.base())
-    return _done(request, tenant, links, language, token, member, link)
+    if link.member is not None:
+        withdraw(members, reader.tenant.id, link.member, link.kind, via="link")
+    return _done(reader, link)
 
 
 @router.post(f"{PATH}/resume", response_class=HTMLResponse, summary="Subscribe again")
 def resubscribe(
-    request: Request,
-    token: str,
-    tenant: PublicTenant,
-    settings: SettingsDep,
-    members: MemberStoreDep,
-    lang: LangQuery = None,
+    token: str, reader: ReaderDep, settings: SettingsDep, members: MemberStoreDep
 ) -> HTMLResponse:
     """Undo an unsubscribe from its own answer page (the link proved the address)."""
-    language = reader_language(request, tenant)
-    link = _verified(request, settings, tenant, token, language)
+    link = _verified(reader, settings.web.secret, members, token)
     if isinstance(link, HTMLResponse):
         return link
-    member = _member(members, tenant, link)
-    if member is None:
+    if link.member is None:
         raise NotFound("this member no longer exists")
-    resume(members, tenant.id, member, link.kind, via="link")
-    _ = gettext_for(language)
-    return page(
-        "message.html.j2",
-        language,
-        tenant,
-        links=PageLinks(tenant.id, settings.web.base()),
-        title=_("You are signed up again"),
-        paragraphs=[_("You will get the notices of %(name)s again.") % {"name": tenant.name}],
-        form=None,
+    resume(members, reader.tenant.id, link.member, link.kind, via="link")
+    _ = reader._
+    return reader.message(
+        _("You are signed up again"),
+        _("You will get the notices of %(name)s again.") % {"name": reader.tenant.name},
     )
 
 
 def _verified(
-    request: Request, settings: Settings, tenant: TenantConfig, token: str, language: str
-) -> MemberLink | HTMLResponse:
-    secret = settings.web.secret
-    link = (
-        signing.verify(secret.get_secret_value(), UNSUBSCRIBE, tenant.id, token[:80])
-        if secret is not None
-        else None
-    )
-    if link is not None:
-        return link
-    _ = gettext_for(language)
-    return page(
-        "message.html.j2",
-        language,
-        tenant,
-        status=400,
-        links=PageLinks(tenant.id, settings.web.base()),
-        title=_("This link is not valid"),
-        paragraphs=[
-            _("Please use the link from the message exactly as it was sent, or call the hotline."),
-        ],
-        form=None,
-    )
-
-
-def _member(members: MemberStore, tenant: TenantConfig, link: MemberLink) -> Member | None:
+    reader: Reader, secret: SecretStr | None, members: MemberStore, token: str
+) -> _Link | HTMLResponse:
+    """The member and channel a valid token names, or the page saying it is not valid."""
+    named = None
+    if secret is not None:
+        named = signing.verify(secret.get_secret_value(), UNSUBSCRIBE, reader.tenant.id, token[:80])
+    if named is None:
+        _ = reader._
+        return reader.message(
+            _("This link is not valid"),
+            _("Please use the link from the message exactly as it was sent, or call the "
+              "hotline."),
+            status=400,
+        )  # fmt: skip
     try:
-        return members.get(tenant.id, link.member_id)
+        member: Member | None = members.get(reader.tenant.id, named.member_id)
     except NotFound:
-        return None
+        member = None
+    return _Link(member, named.kind, reader.links.unsubscribe(token))
 
 
-def _done(
-    request: Request,
-    tenant: TenantConfig,
-    links: PageLinks,
-    language: str,
-    token: str,
-    member: Member | None,
-    link: MemberLink,
-) -> HTMLResponse:
-    _ = gettext_for(language)
-    back = (
-        {
-            "action": f"{links.unsubscribe(token)}/resume?lang={language}",
-            "fields": {},
-            "button": _("Subscribe again"),
-        }
-        if member is not None
-        else None
-    )
-    return page(
-        "message.html.j2",
-        language,
-        tenant,
-        links=links,
-        title=_("You are unsubscribed"),
-        paragraphs=[
-            _("You will get no more notices from %(name)s on this channel.") % {"name": tenant.name}
-        ],
+def _done(reader: Reader, link: _Link) -> HTMLResponse:
+    _ = reader._
+    back = None
+    if link.member is not None:
+        back = {"action": f"{link.action}/resume?lang={reader.language}", "fields": {},
+                "button": _("Subscribe again")}  # fmt: skip
+    return reader.message(
+        _("You are unsubscribed"),
+        _("You will get no more notices from %(name)s on this channel.")
+        % {"name": reader.tenant.name},
         form=back,
     )
