@@ -115,13 +115,15 @@ class Fleet:
         self.log_dir = log_dir
         self.processes: list[subprocess.Popen[bytes]] = []
 
-    def start(self, name: str | None = None) -> subprocess.Popen[bytes]:
-        """One more worker (named, as systemd's ``--name %H-%i`` does, if given)."""
+    def start(self, name: str | None = None, *extra: str) -> subprocess.Popen[bytes]:
+        """One more worker (named, as systemd's ``--name %H-%i`` does, if given; ``extra``
+        arguments such as ``--log-format json``)."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("LIFELINE_")}
         env["LIFELINE_CONFIG"] = str(self.config)
         args = [sys.executable, "-m", "lifeline", "worker"]
         if name:
             args += ["--name", name]
+        args += extra
         with (self.log_dir / f"worker-{len(self.processes)}.log").open("wb") as log:
             process = reaper.spawn(args, env=env, stdout=log, stderr=subprocess.STDOUT)
         self.processes.append(process)

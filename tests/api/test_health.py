@@ -141,3 +141,12 @@ def test_a_frozen_redis_gets_503_within_seconds_not_a_hang(
     # Bounds, not speed: before, /readyz did not answer within 60 s and requests took 30 s.
     assert ready_took < 2.0
     assert listing_took < 8.0
+
+
+def test_every_answer_has_a_request_id_and_keeps_a_sane_one(api: TestClient) -> None:
+    made = api.get("/healthz")
+    assert len(made.headers["x-request-id"]) == 32
+    kept = api.get("/healthz", headers={"X-Request-ID": "proxy-abc-123"})
+    assert kept.headers["x-request-id"] == "proxy-abc-123"
+    odd = api.get("/healthz", headers={"X-Request-ID": "<script>"})
+    assert odd.headers["x-request-id"] != "<script>"

@@ -19,7 +19,9 @@ import lifeline
 from lifeline.cli import keys, status
 from lifeline.cli.common import err, friendly, reachable, settings
 from lifeline.config import load_settings
+from lifeline.core import logs
 from lifeline.core.errors import LifelineError
+from lifeline.core.logs import LOG_FORMATS, LogFormat
 from lifeline.messages import check_templates
 
 app = typer.Typer(
@@ -64,13 +66,25 @@ def main_options(
     """Lifeline: tell an insurer's members what is broken when its own IT is down."""
 
 
-def _logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # One line per provider request would drown the worker's own log.
-    logging.getLogger("httpx").setLevel(logging.DEBUG if verbose else logging.WARNING)
+LogFormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--log-format",
+        envvar="LIFELINE_LOG_FORMAT",
+        help="text (for a terminal) or json (one object a line, for a log pipeline).",
+    ),
+]
+
+
+def _log_format(value: str) -> LogFormat:
+    for fmt in LOG_FORMATS:
+        if value == fmt:
+            return fmt
+    raise LifelineError(f"--log-format: {value!r} is not one of {', '.join(LOG_FORMATS)}")
+
+
+def _logging(verbose: bool, fmt: str = "text") -> None:
+    logs.configure(_log_format(fmt), verbose=verbose)
 
 
 @app.command()
@@ -98,9 +112,11 @@ def api(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes.")] = 1,
+    log_format: LogFormatOpt = "text",
 ) -> None:
     """Serve the admin API, and the public pages and webhooks beside it."""
-    _serve("lifeline.api:create_app_from_env", host=host, port=port, workers=workers)
+    _serve("lifeline.api:create_app_from_env", host=host, port=port, workers=workers,
+           log_format=log_format)  # fmt: skip
 
 
 @app.command()
@@ -109,15 +125,19 @@ def web(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
     workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes.")] = 1,
+    log_format: LogFormatOpt = "text",
 ) -> None:
     """Serve the public pages and the webhooks alone (no admin API): the side that faces
     the internet."""
-    _serve("lifeline.web:create_web_app_from_env", host=host, port=port, workers=workers)
+    _serve("lifeline.web:create_web_app_from_env", host=host, port=port, workers=workers,
+           log_format=log_format)  # fmt: skip
 
 
-def _serve(factory: str, *, host: str, port: int, workers: int) -> None:
+def _serve(factory: str, *, host: str, port: int, workers: int, log_format: str) -> None:
     import uvicorn
 
+    fmt = _log_format(log_format)
+    logs.configure(fmt)
     settings()  # fail here, with a clear message, not inside uvicorn
     uvicorn.run(
         factory,
@@ -127,6 +147,7 @@ def _serve(factory: str, *, host: str, port: int, workers: int) -> None:
         workers=workers,
         proxy_headers=True,
         log_level="info",
+        log_config=logs.logging_config(fmt),  # also in each of uvicorn's worker processes
     )
 
 
@@ -136,11 +157,12 @@ def worker(
     burst: Annotated[bool, typer.Option("--burst", help="Exit when the queues are empty.")] = False,
     name: Annotated[str | None, typer.Option(help="Worker name (unique).")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    log_format: LogFormatOpt = "text",
 ) -> None:
     """Run one worker; start any number of them, on any host, against the same Redis."""
     from lifeline.delivery import worker as worker_mod
 
-    _logging(verbose)
+    _logging(verbose, log_format)
     worker_mod.run(reachable(settings()), burst=burst, name=name)
 
 
@@ -149,13 +171,14 @@ def worker(
 def bot(
     ctx: typer.Context,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    log_format: LogFormatOpt = "text",
 ) -> None:
     """Run every tenant's Telegram bot in polling mode, in this one process, until Ctrl-C."""
     if ctx.invoked_subcommand is not None:
         return
     from lifeline.bot import run_polling
 
-    _logging(verbose)
+    _logging(verbose, log_format)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per getUpdates otherwise
     run_polling(settings())
 

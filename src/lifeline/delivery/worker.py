@@ -47,6 +47,7 @@ from lifeline.core.defaults import (
     MAINTENANCE_LOCK_SECONDS,
     MAINTENANCE_SECONDS,
 )
+from lifeline.core.logs import log_context
 from lifeline.db import connect_probe
 from lifeline.delivery import context
 from lifeline.delivery.plan import recover_unplanned
@@ -107,7 +108,8 @@ class LifelineWorker(SimpleWorker):
         execution = self.prepare_execution(job)
         self._pulse = _Heartbeat(self, job, execution)
         try:
-            self.perform_job(job, queue, execution)
+            with log_context(job_id=job.id, **_job_fields(job)):
+                self.perform_job(job, queue, execution)
         finally:
             self._stop_pulse()
         self.set_state(WorkerStatus.IDLE)
@@ -237,6 +239,20 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True  # someone else's process
     return True
+
+
+def _job_fields(job: Job) -> dict[str, object]:
+    """Tenant and notice of a Lifeline job (its first arguments), for its log lines."""
+    try:
+        args = job.args
+    except Exception:  # an unreadable job fails in perform_job, where RQ reports it
+        return {}
+    fields: dict[str, object] = {}
+    if args and isinstance(args[0], str):
+        fields["tenant"] = args[0]
+    if len(args) > 1 and isinstance(args[1], int):
+        fields["notice_id"] = args[1]
+    return fields
 
 
 def run(settings: Settings, *, burst: bool = False, name: str | None = None) -> bool:

@@ -21,6 +21,7 @@ from lifeline.members import MemberStore
 from lifeline.notices import NoticeStore
 from lifeline.server import errors
 from lifeline.server.limits import BodySizeLimit
+from lifeline.server.requests import RequestIds
 
 
 def build_app(
@@ -57,6 +58,7 @@ def build_app(
         large_max_bytes=settings.api.import_max_body_bytes,
         large_paths=set(large_paths),
     )
+    app.add_middleware(RequestIds)  # outermost: the body cap's 413 has an id too
     for router in routers:
         app.include_router(router)
     return app
