@@ -32,6 +32,7 @@ FLOORS: dict[str, int] = {
     "notices": 3,
     "faq": 3,
     "messages": 3,
+    "audit": 3,
     "conversations": 3,
     "consents": 3,
     "subscriptions": 3,

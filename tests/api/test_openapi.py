@@ -135,7 +135,9 @@ path = "{outbox}"
     assert len(entries) > 500, report[-3000:]
     server_errors = [e for e in entries if e["response"]["status"] >= 500]
     slow = [e for e in entries if e["time"] > 10_000]
-    assert server_errors == [], server_errors[:3]
+    assert server_errors == [], [
+        (e["request"]["method"], e["request"]["url"]) for e in server_errors[:3]
+    ]
     assert slow == [], [(e["request"]["url"], e["time"]) for e in slow[:3]]
     assert "Traceback" not in log.read_text(errors="replace")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from lifeline import web
-from lifeline.api import faq, keys, member_data, members, notices
+from lifeline.api import audit, faq, keys, member_data, members, notices
 from lifeline.config import Settings, load_settings
 from lifeline.server import build_app, health
 
@@ -25,7 +25,7 @@ def create_app(settings: Settings) -> FastAPI:
         settings,
         title="Lifeline admin API",
         description=DESCRIPTION,
-        routers=[m.router for m in (health, notices, members, member_data, faq, keys)]
+        routers=[m.router for m in (health, notices, members, member_data, faq, keys, audit)]
         + list(web.ROUTERS),
         large_paths={members.IMPORT_PATH},
     )

@@ -11,7 +11,7 @@ key (401), the role (403), a still-configured tenant (403).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -19,8 +19,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from lifeline.access import apikeys
 from lifeline.access.apikeys import ApiKey
 from lifeline.access.throttle import AuthThrottle
+from lifeline.audit import Actor, AuditLog
 from lifeline.config import TenantConfig
 from lifeline.core.errors import PermissionDenied
+from lifeline.core.vocabulary import AuditAction
 from lifeline.server.deps import RedisDep, SettingsDep
 from lifeline.server.errors import NotAuthenticated, TooManyRequests
 
@@ -85,3 +87,28 @@ def get_tenant(key: ApiKeyDep, settings: SettingsDep) -> TenantConfig:
 
 
 TenantDep = Annotated[TenantConfig, Depends(get_tenant)]
+
+
+class Auditor:
+    """Records the admin actions of one request, as the key that made it, in its tenant's
+    audit log (``lifeline.audit``)."""
+
+    def __init__(self, log: AuditLog, actor: Actor) -> None:
+        self.log = log
+        self.actor = actor
+
+    def record(self, action: AuditAction, target: object = "", **details: Any) -> None:
+        """One action done: what, to what, and anything worth knowing about it."""
+        self.log.record(action, self.actor, str(target), **details)
+
+
+def get_auditor(
+    request: Request, key: ApiKeyDep, client: RedisDep, settings: SettingsDep
+) -> Auditor:
+    """The auditor of this request's key and address."""
+    address = request.client.host if request.client else "unknown"
+    log = AuditLog(client, key.tenant_id, retention_days=settings.api.audit_retention_days)
+    return Auditor(log, Actor(key.id, key.name, address))
+
+
+AuditDep = Annotated[Auditor, Depends(get_auditor)]

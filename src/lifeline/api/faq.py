@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from lifeline import faq
-from lifeline.api.deps import RequireSupport, TenantDep
+from lifeline.api.deps import AuditDep, RequireSupport, TenantDep
 from lifeline.core import defaults
 from lifeline.core.vocabulary import Language
 from lifeline.faq import FaqEntry
@@ -95,7 +95,12 @@ def get_faq(key: FaqKey, tenant: TenantDep, store: FaqStoreDep) -> FaqOut:
     responses={201: {"description": "Created"}, **responses(400, 401, 403, 413, 422, 503)},
 )
 def put_faq(
-    key: FaqKey, body: FaqIn, response: Response, tenant: TenantDep, store: FaqStoreDep
+    key: FaqKey,
+    body: FaqIn,
+    response: Response,
+    tenant: TenantDep,
+    store: FaqStoreDep,
+    audit: AuditDep,
 ) -> FaqOut:
     """Store the entry under this key (201 when new, 200 when it replaced one)."""
     entry = faq.make_entry(
@@ -105,6 +110,7 @@ def put_faq(
         keywords=body.keywords,
     )
     stored, created = store.put(tenant.id, entry)
+    audit.record("faq.put", key, created=created)
     response.status_code = 201 if created else 200
     return present(stored)
 
@@ -115,9 +121,10 @@ def put_faq(
     summary="Delete an FAQ entry",
     responses=responses(401, 403, 404, 422, 503),
 )
-def delete_faq(key: FaqKey, tenant: TenantDep, store: FaqStoreDep) -> Response:
+def delete_faq(key: FaqKey, tenant: TenantDep, store: FaqStoreDep, audit: AuditDep) -> Response:
     """Remove the entry; members' old FAQ buttons for it then say it is gone."""
     store.delete(tenant.id, key)
+    audit.record("faq.delete", key)
     return Response(status_code=204)
 
 

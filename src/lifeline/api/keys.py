@@ -15,7 +15,7 @@ from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from lifeline.access import apikeys
 from lifeline.access.apikeys import ApiKey
-from lifeline.api.deps import RequireAdmin, TenantDep
+from lifeline.api.deps import AuditDep, RequireAdmin, TenantDep
 from lifeline.core.fields import InputModel
 from lifeline.core.vocabulary import Role
 from lifeline.server.deps import RedisDep
@@ -80,10 +80,12 @@ def list_keys(tenant: TenantDep, client: RedisDep) -> KeyList:
     summary="Create an API key",
     responses=responses(400, 401, 403, 413, 422, 503),
 )
-def create_key(body: KeyIn, tenant: TenantDep, client: RedisDep) -> KeyCreated:
+def create_key(body: KeyIn, tenant: TenantDep, client: RedisDep, audit: AuditDep) -> KeyCreated:
     """The new key is in ``key``, this once; store it where its holder keeps secrets."""
     key = apikeys.create(client, tenant.id, body.roles, body.label, expires_at=body.expires_at)
-    return _created(client, key)
+    created = _created(client, key)
+    audit.record("key.create", created.id, label=body.label, roles=",".join(sorted(body.roles)))
+    return created
 
 
 @router.post(
@@ -92,10 +94,12 @@ def create_key(body: KeyIn, tenant: TenantDep, client: RedisDep) -> KeyCreated:
     summary="Replace an API key with a new one",
     responses=responses(401, 403, 404, 409, 422, 503),
 )
-def rotate_key(key_id: KeyId, tenant: TenantDep, client: RedisDep) -> KeyCreated:
+def rotate_key(key_id: KeyId, tenant: TenantDep, client: RedisDep, audit: AuditDep) -> KeyCreated:
     """A new key with the same label, roles and expiry; the old one stops working now."""
     key, _ = apikeys.rotate(client, tenant.id, key_id)
-    return _created(client, key)
+    created = _created(client, key)
+    audit.record("key.rotate", key_id, new_key=created.id)
+    return created
 
 
 @router.delete(
@@ -104,9 +108,10 @@ def rotate_key(key_id: KeyId, tenant: TenantDep, client: RedisDep) -> KeyCreated
     summary="Revoke an API key",
     responses=responses(401, 403, 404, 422, 503),
 )
-def revoke_key(key_id: KeyId, tenant: TenantDep, client: RedisDep) -> Response:
+def revoke_key(key_id: KeyId, tenant: TenantDep, client: RedisDep, audit: AuditDep) -> Response:
     """The key stops working at once, in every API process."""
     apikeys.revoke_id(client, tenant.id, key_id)
+    audit.record("key.revoke", key_id)
     return Response(status_code=204)
 
 

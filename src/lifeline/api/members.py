@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 
-from lifeline.api.deps import RequireAdmin, TenantDep
+from lifeline.api.deps import AuditDep, RequireAdmin, TenantDep
 from lifeline.api.schemas import MemberOut
 from lifeline.members import Member, erasure, imports, intake
 from lifeline.members.schemas import Consent, MemberIn, MemberPatch
@@ -77,9 +77,13 @@ ImportBody = Annotated[tuple[imports.ImportFormat, bytes], Depends(import_body)]
     summary="Add a member",
     responses=responses(400, 401, 403, 409, 413, 422, 503),
 )
-def create_member(body: MemberIn, tenant: TenantDep, store: MemberStoreDep) -> MemberOut:
+def create_member(
+    body: MemberIn, tenant: TenantDep, store: MemberStoreDep, audit: AuditDep
+) -> MemberOut:
     """Store a new member; 409 if its email, phone or chat id belongs to another member."""
-    return present(intake.create(store=store, tenant=tenant, body=body))
+    member = intake.create(store=store, tenant=tenant, body=body)
+    audit.record("member.create", member.id)
+    return present(member)
 
 
 @router.post(
@@ -95,13 +99,17 @@ def create_member(body: MemberIn, tenant: TenantDep, store: MemberStoreDep) -> M
         }
     },
 )
-def import_members(upload: ImportBody, tenant: TenantDep, store: MemberStoreDep) -> ImportReportOut:
+def import_members(
+    upload: ImportBody, tenant: TenantDep, store: MemberStoreDep, audit: AuditDep
+) -> ImportReportOut:
     """Create or update members (matched by any contact); invalid rows are reported, not kept.
 
     At most 100,000 rows per call; more is refused with 422 and nothing is written.
     """
     fmt, body = upload
     report = imports.import_members(store=store, tenant=tenant, body=body, fmt=fmt)
+    audit.record("member.import", "", format=fmt, created=report.created,
+                 updated=report.updated, failed=report.failed)  # fmt: skip
     return ImportReportOut.model_validate(report)
 
 
@@ -123,10 +131,12 @@ def get_member(member_id: int, tenant: TenantDep, store: MemberStoreDep) -> Memb
     responses=responses(400, 401, 403, 404, 409, 413, 422, 503),
 )
 def patch_member(
-    member_id: int, body: MemberPatch, tenant: TenantDep, store: MemberStoreDep
+    member_id: int, body: MemberPatch, tenant: TenantDep, store: MemberStoreDep, audit: AuditDep
 ) -> MemberOut:
     """Change the fields present in the body; an explicit null removes that contact."""
-    return present(intake.update(store=store, tenant=tenant, member_id=member_id, patch=body))
+    member = intake.update(store=store, tenant=tenant, member_id=member_id, patch=body)
+    audit.record("member.change", member_id, fields=",".join(sorted(body.model_fields_set)))
+    return present(member)
 
 
 @router.delete(
@@ -135,10 +145,13 @@ def patch_member(
     summary="Erase a member",
     responses=responses(401, 403, 404, 422, 503),
 )
-def delete_member(member_id: int, tenant: TenantDep, store: MemberStoreDep) -> Response:
+def delete_member(
+    member_id: int, tenant: TenantDep, store: MemberStoreDep, audit: AuditDep
+) -> Response:
     """Erase the member with its contacts, subscriptions and what the bot kept about its
     chat (a staff reply to one of its old questions then reaches nobody)."""
     erasure.erase(store, tenant.id, member_id)
+    audit.record("member.delete", member_id)
     return Response(status_code=204)
 
 

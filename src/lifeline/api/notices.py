@@ -11,7 +11,7 @@ from rq import Queue
 from starlette.exceptions import HTTPException
 
 from lifeline import delivery, messages
-from lifeline.api.deps import RequirePublisher, RequireReader, TenantDep
+from lifeline.api.deps import AuditDep, Auditor, RequirePublisher, RequireReader, TenantDep
 from lifeline.api.schemas import (
     ChannelProgressOut,
     FailureOut,
@@ -22,7 +22,7 @@ from lifeline.api.schemas import (
 )
 from lifeline.config import TenantConfig
 from lifeline.core import defaults
-from lifeline.core.vocabulary import CHANNEL_KINDS, ChannelKind, Stage
+from lifeline.core.vocabulary import CHANNEL_KINDS, AuditAction, ChannelKind, Stage
 from lifeline.delivery import records
 from lifeline.notices import Notice, NoticeStore
 from lifeline.notices.schemas import NoticeIn, ResolveIn, UpdateIn
@@ -76,6 +76,7 @@ def post_notice(
     tenant: TenantDep,
     store: NoticeStoreDep,
     plan_queue: PlanQueueDep,
+    audit: AuditDep,
     idempotency_key: IdempotencyKey = None,
 ) -> NoticeAccepted:
     """Store the notice and queue its delivery to every subscriber of its topics.
@@ -93,6 +94,9 @@ def post_notice(
         idempotency_key=idempotency_key,
     )
     response.headers["Location"] = f"{router.prefix}/{notice.id}"
+    if created:
+        headline = next(iter(notice.headline.values()), "")
+        audit.record("notice.post", notice.id, severity=notice.severity, headline=headline)
     return NoticeAccepted(id=notice.id, status=notice.status, replayed=not created)
 
 
@@ -166,12 +170,13 @@ def post_update(
     tenant: TenantDep,
     store: NoticeStoreDep,
     plan_queue: PlanQueueDep,
+    audit: AuditDep,
     idempotency_key: IdempotencyKey = None,
 ) -> NoticeAccepted:
     """A follow-up (CAP "Update"): goes to exactly the members who were sent the notice,
     in their language, on Telegram as a reply to the notice's message. It waits until the
     notice's own delivery has settled. 409 if the notice is resolved or expired."""
-    return _follow_up(notice_id, "update", body, response, tenant, store, plan_queue,
+    return _follow_up(notice_id, "update", body, response, tenant, store, plan_queue, audit,
                       idempotency_key)  # fmt: skip
 
 
@@ -188,13 +193,14 @@ def post_resolve(
     tenant: TenantDep,
     store: NoticeStoreDep,
     plan_queue: PlanQueueDep,
+    audit: AuditDep,
     body: ResolveIn | None = None,
     idempotency_key: IdempotencyKey = None,
 ) -> NoticeAccepted:
     """The all-clear (CAP "Cancel"): the notice's messages not yet sent are not sent, and
     everyone who was sent it gets the resolve message once. 409 if already resolved."""
     return _follow_up(notice_id, "resolve", body or ResolveIn(), response, tenant, store,
-                      plan_queue, idempotency_key)  # fmt: skip
+                      plan_queue, audit, idempotency_key)  # fmt: skip
 
 
 def _follow_up(
@@ -205,6 +211,7 @@ def _follow_up(
     tenant: TenantConfig,
     store: NoticeStore,
     plan_queue: Queue,
+    audit: Auditor,
     idempotency_key: str | None,
 ) -> NoticeAccepted:
     notice, created = delivery.follow_up(
@@ -217,6 +224,9 @@ def _follow_up(
         idempotency_key=idempotency_key,
     )
     response.headers["Location"] = f"{router.prefix}/{notice.id}"
+    if created:
+        action: AuditAction = "notice.update" if stage == "update" else "notice.resolve"
+        audit.record(action, notice_id, followup=notice.id)
     return NoticeAccepted(id=notice.id, status=notice.status, replayed=not created)
 
 

@@ -6,12 +6,15 @@ goes to standard error. The admin API does the same for a tenant's admins (``/v1
 
 from __future__ import annotations
 
+import getpass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
+import redis
 import typer
 
 from lifeline.access import apikeys
+from lifeline.audit import Actor, AuditLog
 from lifeline.cli.common import err, friendly, tenant_settings
 from lifeline.config import Settings
 from lifeline.core.errors import LifelineError
@@ -46,6 +49,10 @@ def create(
         raise LifelineError(f"--role: {bad[0]!r} is not one of {', '.join(ROLES)}")
     client = connect(found.redis.url)
     key = apikeys.create(client, tenant, set(role), label, expires_at=_expiry(expires))
+    made = apikeys.lookup(client, key)
+    _audit(found, client, tenant).record(
+        "key.create", _shell(), made.id if made else "", label=label, roles=",".join(sorted(role))
+    )
     err.print(f"API key for tenant {tenant} with roles {', '.join(sorted(role))}:")
     print(key)
 
@@ -73,7 +80,9 @@ def list_keys(tenant: TenantOpt) -> None:
 def revoke(tenant: TenantOpt, key_id: KeyIdArg) -> None:
     """Revoke a key: it stops working at once."""
     found = _tenant(tenant)
-    key = apikeys.revoke_id(connect(found.redis.url), tenant, key_id)
+    client = connect(found.redis.url)
+    key = apikeys.revoke_id(client, tenant, key_id)
+    _audit(found, client, tenant).record("key.revoke", _shell(), key_id)
     err.print(f"revoked {key.id} ({key.name or 'no label'})")
 
 
@@ -82,9 +91,27 @@ def revoke(tenant: TenantOpt, key_id: KeyIdArg) -> None:
 def rotate(tenant: TenantOpt, key_id: KeyIdArg) -> None:
     """Replace a key with a new one (printed once, last line); the old one stops working."""
     found = _tenant(tenant)
-    new, old = apikeys.rotate(connect(found.redis.url), tenant, key_id)
+    client = connect(found.redis.url)
+    new, old = apikeys.rotate(client, tenant, key_id)
+    made = apikeys.lookup(client, new)
+    _audit(found, client, tenant).record(
+        "key.rotate", _shell(), key_id, new_key=made.id if made else ""
+    )
     err.print(f"{old.id} ({old.name or 'no label'}) revoked; its successor:")
     print(new)
+
+
+def _shell() -> Actor:
+    """Who acts from the operator's shell, as the audit log names it."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # a container's uid without a passwd entry
+        user = "unknown user"
+    return Actor("shell", f"lifeline keys ({user})", "local")
+
+
+def _audit(found: Settings, client: redis.Redis, tenant: str) -> AuditLog:
+    return AuditLog(client, tenant, retention_days=found.api.audit_retention_days)
 
 
 def _tenant(tenant: str) -> Settings:

@@ -52,6 +52,8 @@ class ApiConfig(_Section):
     import_max_body_bytes: int = Field(default=defaults.IMPORT_MAX_BODY_BYTES, ge=1024)
     auth_failures_per_minute: int = Field(default=defaults.AUTH_FAILURES_PER_WINDOW, ge=1)
     """Failed authentications one client address may make per minute before it gets 429."""
+    audit_retention_days: int = Field(default=defaults.AUDIT_RETENTION_DAYS, ge=1, le=3650)
+    """How long the audit log keeps an admin action."""
 
 
 class WebConfig(_Section):

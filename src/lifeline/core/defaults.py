@@ -15,9 +15,8 @@ KEY_PREFIX = "ll"
 """Prefix of every Redis key Lifeline writes, so a shared Redis stays readable."""
 
 REDIS_QUICK_RETRIES = 1
-"""Retries of a quick client (the API's): one reconnect after a dropped connection, then
-give up, so a request fails within a fraction of a second (refused) or about 4 s (frozen)
-and is answered 503."""
+"""Retries of a quick client (the API's): one reconnect, then give up, so a request fails
+within a fraction of a second (refused) or ~4 s (frozen) and is answered 503."""
 
 REDIS_PATIENT_RETRIES = 40
 """Retries of a patient client (a worker's), 50 ms doubling up to 1 s apart: ≈ 38 s in all
@@ -74,9 +73,8 @@ BATCH_SIZE = 500
 cost (≈5 ms), small enough that one job finishes in seconds at provider speed."""
 
 BATCH_CONCURRENCY = 8
-"""Sends in flight at once inside one batch job (``worker.concurrency``). httpx-based
-clients get slower past a handful of concurrent requests per process, so scale out with
-workers instead."""
+"""Sends in flight in one batch job (``worker.concurrency``); httpx-based clients slow down
+past a handful per process, so scale out with workers instead."""
 
 MAX_ATTEMPTS = 5
 """Tries per recipient on transient errors before it is failed (``worker.max_attempts``)."""
@@ -120,9 +118,8 @@ RECOVER_WINDOW_SECONDS = 86400
 """How far back workers look for notices that lost their planning job."""
 
 DELIVERY_RETENTION_DAYS = 90
-"""How long a notice's delivery records (which member got it, who failed) are kept after
-its last send (``worker.delivery_retention_days``). Counters stay: they name nobody. An
-update posted later reaches only those whose records are still there."""
+"""Days a notice's delivery records (who got it, who failed) outlive its last send
+(``worker.delivery_retention_days``); counters stay. Later updates reach only those left."""
 
 # --- a batch at work ---------------------------------------------------------------------
 
@@ -152,10 +149,9 @@ HEARTBEAT_SECONDS = 5
 """How often a running job renews its lease in RQ's StartedJobRegistry."""
 
 JOB_LEASE_SECONDS = 30
-"""How long a running job's lease lasts without a heartbeat. After a SIGKILL its batch runs
-again within about this plus ``MAINTENANCE_SECONDS``. Long enough that a Redis restart of
-up to ~25 s does not make a job that is still running look abandoned (which would run it
-twice at once)."""
+"""A running job's lease without a heartbeat: after a SIGKILL its batch runs again within
+about this plus ``MAINTENANCE_SECONDS``; long enough that a Redis restart of up to ~25 s
+does not make a running job look abandoned (and run twice at once)."""
 
 MAINTENANCE_SECONDS = 10
 """How often an idle or between-jobs worker cleans RQ's registries, putting abandoned jobs
@@ -171,10 +167,8 @@ PROVIDER_RATE_PER_SECOND = 10.0
 """``rate_per_second`` of a provider whose own config sets no default."""
 
 TELEGRAM_RATE_PER_SECOND = 30.0
-"""Default ``rate_per_second`` of a Telegram bot: Telegram allows a bot about 30 messages a
-second, 1,000 with paid broadcasts. Not capped at that: a Bot API stand-in may take more,
-and Telegram's own flood control (429 with retry_after) pauses every sender of the
-tenant's channel anyway."""
+"""A Telegram bot's default ``rate_per_second`` (Telegram allows ~30/s, 1,000 paid); not
+capped: a stand-in may take more, and Telegram's 429 pauses the tenant's channel anyway."""
 
 EMAIL_RATE_PER_SECOND = 50.0
 """Default ``rate_per_second`` of an SMTP relay."""
@@ -398,3 +392,9 @@ SMS_INBOUND_MAX_BYTES = 8192
 
 EXPORT_MAX_NOTICES = 1000
 """Notices a member's data export (``/v1/members/{id}/export``) looks for deliveries in."""
+
+AUDIT_RETENTION_DAYS = 400
+"""Days the audit log keeps an admin action (``api.audit_retention_days``): over a year."""
+
+AUDIT_PAGE_SIZE = 100
+"""Entries one ``GET /v1/audit`` page holds at most."""

@@ -54,6 +54,15 @@ ConsentVia = Literal["page", "bot", "import", "api", "link", "sms", "demo"]
 (unsubscribe), an SMS reply (STOP/START), ``lifeline dev``'s demo members."""
 CONSENT_VIAS: tuple[ConsentVia, ...] = get_args(ConsentVia)
 
+AuditAction = Literal[
+    "notice.post", "notice.update", "notice.resolve",
+    "member.create", "member.change", "member.delete", "member.import",
+    "faq.put", "faq.delete",
+    "key.create", "key.revoke", "key.rotate",
+]  # fmt: skip
+"""The admin actions the audit log records."""
+AUDIT_ACTIONS: tuple[AuditAction, ...] = get_args(AuditAction)
+
 TOPIC_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 """Topics members follow (``outages``): short, URL- and callback-safe."""
 
