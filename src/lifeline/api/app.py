@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from lifeline import web
 from lifeline.api import audit, faq, keys, member_data, members, notices
 from lifeline.config import Settings, load_settings
-from lifeline.server import build_app, health
+from lifeline.server import build_app, health, metrics
 
 DESCRIPTION = """\
 Tell members what is broken when the insurer's own IT is down.
@@ -25,7 +25,9 @@ def create_app(settings: Settings) -> FastAPI:
         settings,
         title="Lifeline admin API",
         description=DESCRIPTION,
-        routers=[m.router for m in (health, notices, members, member_data, faq, keys, audit)]
+        routers=[
+            m.router for m in (health, metrics, notices, members, member_data, faq, keys, audit)
+        ]
         + list(web.ROUTERS),
         large_paths={members.IMPORT_PATH},
     )

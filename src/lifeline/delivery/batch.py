@@ -22,9 +22,10 @@ from lifeline.config import TenantConfig, WebConfig, WorkerConfig
 from lifeline.core import defaults
 from lifeline.core.vocabulary import ChannelKind
 from lifeline.db import connect_async
-from lifeline.delivery import context, records
+from lifeline.delivery import context, metrics, records
 from lifeline.delivery.context import WorkerContext
 from lifeline.delivery.ledger import BUSY, DONE, RECLAIMED, DeliveryLedger, Done
+from lifeline.delivery.metrics import BatchMetrics
 from lifeline.delivery.queues import job_options, queue_name
 from lifeline.delivery.ratelimit import ChatPacer, RateLimiter, Slot
 from lifeline.members.model import Member
@@ -71,7 +72,9 @@ async def deliver_batch(
         replies = _replies_to(rt, notice, kind, todo)
         work = [(mid, members.get(mid), replies.get(mid)) for mid in todo]
         async with ledger.running(), provider.create(kind=kind, tenant_id=tenant_id) as channel:
-            return await batch.run(channel, work)
+            counts = await batch.run(channel, work)
+        _measured(rt, batch, counts)
+        return counts
     finally:
         with contextlib.suppress(redis.RedisError):  # the next batch of the notice sets it too
             await ledger.retain(retention)
@@ -117,6 +120,7 @@ class _Batch:
     limiter: RateLimiter
     chats: ChatPacer | None
     unsubscribe: Callable[[int], str | None]
+    metrics: BatchMetrics = field(default_factory=BatchMetrics)
     counts: dict[str, int] = field(
         default_factory=lambda: {"sent": 0, "failed": 0, "skipped": 0, "reclaimed": 0}
     )
@@ -225,6 +229,7 @@ class _Batch:
             return (member_id, "failed", str(message))
         if reply_to:
             message = replace(message, reply_to=reply_to)
+        self.metrics.rate_wait += wait
         if not channel.paces_at_wire:
             await asyncio.sleep(wait)
         paced = channel.paces_at_wire and wait > 0
@@ -246,7 +251,9 @@ class _Batch:
         for attempt in range(1, self.worker.max_attempts + 1):
             if attempt > 1:
                 await self._retry_slot(channel, recipient.address)
+            started = time.monotonic()
             outcome = await channel.send(recipient, message)
+            self.metrics.latencies.append(time.monotonic() - started)
             if isinstance(outcome, Delivered):
                 return (member_id, "sent", outcome.provider_id or "")
             if isinstance(outcome, Failed):
@@ -257,6 +264,7 @@ class _Batch:
                 return (member_id, "failed", f"gave up after {attempt} attempts: {outcome.reason}")
             await self.ledger.count_retry()
             if outcome.after is not None:
+                self.metrics.throttled += 1
                 # The provider's pause holds for every sender of this channel: the
                 # limiter hands out no slot before it ends, so the next acquire waits.
                 await self.limiter.pause(min(outcome.after, defaults.RETRY_MAX_WAIT_SECONDS))
@@ -267,6 +275,7 @@ class _Batch:
     async def _retry_slot(self, channel: Channel, address: str) -> None:
         """A retry is a send of its own: it takes fresh slots."""
         wait = await self.limiter.reserve(self._slots(address))
+        self.metrics.rate_wait += wait
         if channel.paces_at_wire:
             wire.renew(time.monotonic() + wait)
         else:
@@ -295,6 +304,30 @@ class _Batch:
                 rendered = exc
             self._messages[language] = rendered
         return self._messages[language]
+
+
+def _measured(rt: WorkerContext, batch: _Batch, counts: dict[str, int]) -> None:
+    """Add the batch's measurements to /metrics; time to the notice's first and last
+    delivery when this batch made them so (each observed once per notice)."""
+    notice, kind = batch.notice, batch.kind
+    try:
+        batch.metrics.flush(rt.redis, notice.tenant_id, kind)
+        now = time.time()
+        since = now - notice.created_at.timestamp()
+        if counts["sent"] and batch.notices.mark_once(
+            notice.tenant_id, notice.id, f"first_sent_at:{kind}", str(now)
+        ):
+            metrics.observe(rt.redis, "first_delivery_seconds", notice.tenant_id, kind, since)
+        progress = records.progress(rt.redis, notice.tenant_id, notice.id, (kind,))[kind]
+        planned = batch.notices.field(notice.tenant_id, notice.id, "plan") == "done"
+        if (
+            planned
+            and progress.pending == 0
+            and batch.notices.mark_once(notice.tenant_id, notice.id, f"done_at:{kind}", str(now))
+        ):
+            metrics.observe(rt.redis, "last_delivery_seconds", notice.tenant_id, kind, since)
+    except redis.RedisError as exc:  # measurements must never fail a delivered batch
+        log.warning("notice %s: %s measurements not recorded: %s", notice.id, kind, exc)
 
 
 def _unsubscribe_links(

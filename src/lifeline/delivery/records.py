@@ -45,7 +45,7 @@ def reasons_key(tenant_id: str, notice_id: int, kind: str) -> str:
 
 
 def ledger_keys(tenant_id: str, notice_id: int, kind: str) -> list[str]:
-    """The six keys of one channel's ledger, in the order its scripts take them."""
+    """The seven keys of one channel's ledger, in the order its scripts take them."""
     base = _notice(tenant_id, notice_id)
     return [
         deliveries_key(tenant_id, notice_id, kind),
@@ -54,7 +54,22 @@ def ledger_keys(tenant_id: str, notice_id: int, kind: str) -> list[str]:
         f"{base}:fl:{kind}",
         f"{base}:ps:{kind}",
         f"{base}:runs:{kind}",
+        totals_key(tenant_id, kind),
     ]
+
+
+def totals_key(tenant_id: str, kind: str) -> str:
+    """Outcome → count of a tenant's channel over all notices, for ``/metrics`` (never
+    expires: a counter only grows)."""
+    return f"{keys.tenant(tenant_id)}metrics:{kind}"
+
+
+def totals(client: redis.Redis, tenant_kinds: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
+    """The outcome counters of each (tenant, channel), in one round trip."""
+    pipe = client.pipeline(transaction=False)
+    for tenant_id, kind in tenant_kinds:
+        pipe.hgetall(totals_key(tenant_id, kind))
+    return cast(list[dict[str, str]], pipe.execute())
 
 
 def _broadcast(tenant_id: str, notice_id: int) -> str:

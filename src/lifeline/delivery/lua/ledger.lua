@@ -1,11 +1,12 @@
 -- Functions of the delivery ledger of one notice on one channel; scripts that use them
--- follow this file. Their KEYS begin with the ledger's six keys:
+-- follow this file. Their KEYS begin with the ledger's seven keys:
 --   KEYS[1] deliveries   hash member id -> state: w:<run> | s[:<provider id>] | f:<reason> | k:<reason>
 --   KEYS[2] counts       hash total, sent, failed, skipped, reclaimed, retried
 --   KEYS[3] reasons      hash failure reason -> how many failed with it
 --   KEYS[4] failed       list of failed member ids, in the order they failed
 --   KEYS[5] per second   hash second (Redis clock) -> outcomes in it; the last minute
 --   KEYS[6] runs         hash run token -> until when (µs, Redis clock) the run is alive
+--   KEYS[7] metrics      hash outcome -> count, of the tenant's channel over all notices
 local function on_wire(state) return string.sub(state, 1, 1) == 'w' end
 local function now_us()
   local t = redis.call('TIME')
@@ -39,6 +40,7 @@ local function record(member, outcome, detail)
   if detail ~= '' then value = value .. ':' .. detail end
   redis.call('HSET', KEYS[1], member, value)
   redis.call('HINCRBY', KEYS[2], outcome, 1)
+  redis.call('HINCRBY', KEYS[7], outcome, 1)
   if outcome == 'failed' then
     redis.call('HINCRBY', KEYS[3], detail, 1)
     redis.call('RPUSH', KEYS[4], member)
