@@ -2,6 +2,7 @@
 
     GET /v1/members/{id}/consents   the consent history: asked, confirmed, withdrawn, resumed
     GET /v1/members/{id}/export     everything, as one JSON document the member can be given
+    GET /v1/members/{id}/deliveries every notice the member was sent: when, where, outcome
 
 Role admin, as the member list itself.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import redis
 from fastapi import APIRouter
 from pydantic import BaseModel
 
@@ -21,6 +23,8 @@ from lifeline.consents import ConsentEvent, ConsentLog
 from lifeline.conversations import ChatState
 from lifeline.core import defaults
 from lifeline.delivery import records
+from lifeline.members import Member
+from lifeline.notices import NoticeStore
 from lifeline.server.deps import MemberStoreDep, NoticeStoreDep, RedisDep
 from lifeline.server.errors import responses
 
@@ -61,6 +65,13 @@ class DeliveryOut(BaseModel):
     channel: str
     state: str
     detail: str
+
+
+class DeliveriesOut(BaseModel):
+    """The member's messages among the tenant's newest notices, newest first."""
+
+    member_id: int
+    deliveries: list[DeliveryOut]
 
 
 class ExportOut(BaseModel):
@@ -107,21 +118,7 @@ def export_member(
     chat = None
     if member.telegram_chat_id is not None:
         chat = {"language": ChatState(client, tenant.id).language(member.telegram_chat_id)}
-    recent = notices.list(tenant.id, limit=defaults.EXPORT_MAX_NOTICES)
-    pairs = [(n.id, kind) for n in recent for kind in n.channels]
-    states = records.member_states(client, tenant.id, pairs, member_id)
-    by_id = {n.id: n for n in recent}
-    deliveries = []
-    for (notice_id, kind), state in zip(pairs, states, strict=True):
-        if state is None:
-            continue
-        notice = by_id[notice_id]
-        code, _, detail = state.partition(":")
-        deliveries.append(DeliveryOut(
-            notice_id=notice_id, stage=notice.stage, created_at=notice.created_at,
-            headline=notice.headline.get(member.language) or next(iter(notice.headline.values())),
-            channel=kind, state=STATES.get(code, code), detail=detail if code != "w" else "",
-        ))  # fmt: skip
+    deliveries = _deliveries(client, notices, tenant.id, member)
     history = ConsentLog(client).history(tenant.id, member_id)
     return ExportOut(
         exported_at=datetime.now(UTC),
@@ -131,6 +128,52 @@ def export_member(
         telegram_chat=chat,
         deliveries=deliveries,
     )
+
+
+@router.get(
+    "/{member_id}/deliveries",
+    summary="Every notice a member was sent",
+    responses=responses(401, 403, 404, 422, 503),
+)
+def member_deliveries(
+    member_id: int,
+    tenant: TenantDep,
+    store: MemberStoreDep,
+    notices: NoticeStoreDep,
+    client: RedisDep,
+) -> DeliveriesOut:
+    """ "Did Ms X get the message?": each notice, update and all-clear among the tenant's
+    newest 1,000 that the member was sent, on which channel, with which outcome (sent,
+    failed with the provider's reason, skipped, or still sending)."""
+    member = store.get(tenant.id, member_id)
+    return DeliveriesOut(
+        member_id=member_id, deliveries=_deliveries(client, notices, tenant.id, member)
+    )
+
+
+def _deliveries(
+    client: redis.Redis, notices: NoticeStore, tenant_id: str, member: Member
+) -> list[DeliveryOut]:
+    recent = notices.list(tenant_id, limit=defaults.EXPORT_MAX_NOTICES)
+    for notice in list(recent):
+        recent += notices.followups(tenant_id, notice.id)
+    recent.sort(key=lambda n: n.created_at, reverse=True)
+    pairs = [(n.id, kind) for n in recent for kind in n.channels]
+    states = records.member_states(client, tenant_id, pairs, member.id)
+    by_id = {n.id: n for n in recent}
+    found = []
+    for (notice_id, kind), state in zip(pairs, states, strict=True):
+        if state is None:
+            continue
+        notice = by_id[notice_id]
+        code, _, detail = state.partition(":")
+        headline = notice.headline.get(member.language) or next(iter(notice.headline.values()))
+        found.append(DeliveryOut(
+            notice_id=notice_id, stage=notice.stage, created_at=notice.created_at,
+            headline=headline, channel=kind, state=STATES.get(code, code),
+            detail=detail if code in ("f", "k") else "",
+        ))  # fmt: skip
+    return found
 
 
 def _consent(event: ConsentEvent) -> ConsentOut:

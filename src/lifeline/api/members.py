@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from email.message import Message
-from typing import Annotated
+from typing import Annotated, cast
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 
 from lifeline.api.deps import AuditDep, RequireAdmin, TenantDep
 from lifeline.api.schemas import MemberOut
-from lifeline.members import Member, erasure, imports, intake
-from lifeline.members.schemas import Consent, MemberIn, MemberPatch
+from lifeline.config import TenantConfig
+from lifeline.core.errors import InvalidInput
+from lifeline.core.vocabulary import CONTACT_BY_FIELD
+from lifeline.members import Member, MemberStore, erasure, imports, intake
+from lifeline.members.schemas import Consent, MemberIn, MemberPatch, normalize_phone
 from lifeline.server.deps import MemberStoreDep
 from lifeline.server.errors import OTHER_METHODS, responses
 
@@ -40,8 +43,19 @@ class RowErrorOut(BaseModel):
     message: str
 
 
+class RowMemberOut(BaseModel):
+    """The member one import row created or updated."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    row: int
+    id: int
+    created: bool
+
+
 class ImportReportOut(BaseModel):
-    """What an import did; ``errors`` lists at most 1000 problems (``errors_truncated``)."""
+    """What an import did; ``errors`` lists at most 1000 problems (``errors_truncated``);
+    ``members`` the member id of every row stored."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -50,6 +64,7 @@ class ImportReportOut(BaseModel):
     failed: int
     errors: list[RowErrorOut]
     errors_truncated: bool
+    members: list[RowMemberOut]
 
 
 async def import_body(request: Request) -> tuple[imports.ImportFormat, bytes]:
@@ -119,6 +134,51 @@ def import_other_methods() -> None:
     raise HTTPException(405)
 
 
+class MemberMatches(BaseModel):
+    """The member an exact lookup found: one, or none."""
+
+    members: list[MemberOut]
+
+
+@router.get(
+    "",
+    summary="Find a member by email, phone, external id or Telegram chat id",
+    responses=responses(401, 403, 422, 503),
+)
+def find_member(
+    tenant: TenantDep,
+    store: MemberStoreDep,
+    email: Annotated[str | None, Query(max_length=254)] = None,
+    phone: Annotated[str | None, Query(max_length=32)] = None,
+    external_id: Annotated[str | None, Query(max_length=64)] = None,
+    telegram_chat_id: Annotated[int | None, Query()] = None,
+) -> MemberMatches:
+    """Exactly one of the parameters; the member it names, if any. There is no listing of
+    all members: a hotline looks one up by what the caller tells it."""
+    given = {n: v for n, v in (("email", email), ("phone", phone), ("external_id", external_id),
+             ("telegram_chat_id", telegram_chat_id)) if v is not None}  # fmt: skip
+    if len(given) != 1:
+        raise InvalidInput(
+            "give exactly one of email, phone, external_id, telegram_chat_id", field="query"
+        )
+    ((name, value),) = given.items()
+    member = _lookup(tenant, store, name, value)
+    return MemberMatches(members=[present(member)] if member else [])
+
+
+def _lookup(tenant: TenantConfig, store: MemberStore, name: str, value: object) -> Member | None:
+    if name == "external_id":
+        return store.find_external(tenant.id, str(value))
+    if name == "phone":
+        try:
+            value = normalize_phone(str(value))
+        except ValueError:
+            return None  # not a number anyone can have
+    if name == "email":
+        value = str(value).strip().lower()
+    return store.find(tenant.id, CONTACT_BY_FIELD[name].channel, cast(str | int, value))
+
+
 @router.get("/{member_id}", summary="A member", responses=responses(401, 403, 404, 422, 503))
 def get_member(member_id: int, tenant: TenantDep, store: MemberStoreDep) -> MemberOut:
     """The member with this id in this tenant."""
@@ -167,6 +227,7 @@ def present(member: Member) -> MemberOut:
         telegram_chat_id=member.telegram_chat_id,
         email=member.email,
         phone=member.phone,
+        external_id=member.external_id,
         consent=consent,
         paused_channels=sorted(member.paused),
         created_at=member.created_at,

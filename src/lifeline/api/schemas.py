@@ -67,6 +67,7 @@ class MemberOut(BaseModel):
     telegram_chat_id: int | None
     email: str | None
     phone: str | None
+    external_id: str | None
     consent: Consent | None
     paused_channels: list[str]
     created_at: datetime | None

@@ -14,7 +14,13 @@ from typing import Any, Literal
 
 from lifeline.core.errors import Conflict, InvalidInput
 from lifeline.core.vocabulary import CONTACT_BY_SHORT, CONTACTS
-from lifeline.members.keys import TENANT_SLOTS, lookup_key, member_key, subscribers_key
+from lifeline.members.keys import (
+    IDENTIFIERS,
+    TENANT_SLOTS,
+    lookup_key,
+    member_key,
+    subscribers_key,
+)
 
 SaveMode = Literal["create", "upsert", "update"]
 
@@ -49,8 +55,8 @@ class Changes:
     ) -> None:
         """Write ``new`` over the record read; its old addresses go, its new ones come."""
         old = read.record or {}
-        unlink = {s: old[s] for s in CONTACT_BY_SHORT if s in old and old[s] != new.get(s)}
-        link = {s: new[s] for s in CONTACT_BY_SHORT if s in new and new[s] != old.get(s)}
+        unlink = {s: old[s] for s in IDENTIFIERS if s in old and old[s] != new.get(s)}
+        link = {s: new[s] for s in IDENTIFIERS if s in new and new[s] != old.get(s)}
         self._add(tenant_id, member_id, old, new, read.owners, addresses(doc), unlink, link)
 
     def erase(
@@ -61,7 +67,7 @@ class Changes:
         owners: Mapping[str, str | None],
     ) -> None:
         """Erase the member read as ``record``, and the lookups of its addresses it owns."""
-        asked = {s: record[s] for s in CONTACT_BY_SHORT if s in record}
+        asked = {s: record[s] for s in IDENTIFIERS if s in record}
         mine = {s: a for s, a in asked.items() if owners.get(s) == member_id}
         self._add(tenant_id, member_id, record, {}, owners, asked, mine, {})
 
@@ -104,19 +110,20 @@ class Changes:
 
 
 def addresses(doc: Mapping[str, Any]) -> dict[str, str]:
-    """The contacts a write names, by short name (a None removes one: nothing to look up)."""
-    return {s: doc[s] for s in CONTACT_BY_SHORT if doc.get(s) is not None}
+    """The contacts and external id a write names, by short name (a None removes one:
+    nothing to look up)."""
+    return {s: doc[s] for s in IDENTIFIERS if doc.get(s) is not None}
 
 
 def target(mode: SaveMode, doc: Mapping[str, Any], owners: Mapping[str, str | None]) -> str | None:
     """The member a write goes to (None: a new one); Conflict when a contact is another's."""
     member_id: str | None = doc.get("id")
-    for contact in CONTACTS:
-        owner = owners.get(contact.short)
+    for short, name in IDENTIFIERS.items():
+        owner = owners.get(short)
         if owner is None:
             continue
         if mode == "create" or (member_id is not None and owner != member_id):
-            raise Conflict(f"{contact.field} already belongs to another member")
+            raise Conflict(f"{name} already belongs to another member")
         member_id = owner
     return member_id
 

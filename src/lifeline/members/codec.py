@@ -1,6 +1,7 @@
 """A member as one Redis hash with short field names (memory per member matters at millions):
 
     l   language            t   Telegram chat id     e   email      p   phone (E.164)
+    i   external id (the insurer's member number)
     o   topics, comma list  x   paused channels      c   consent: "<when> <source>"
     cr  created
 
@@ -18,7 +19,7 @@ from typing import Any
 from lifeline.core.vocabulary import CONTACTS
 from lifeline.members.model import Member, MemberData
 
-_SIMPLE = {"language": "l", **{c.field: c.short for c in CONTACTS}}
+_SIMPLE = {"language": "l", **{c.field: c.short for c in CONTACTS}, "external_id": "i"}
 """Fields stored as they are, by their short names."""
 
 
@@ -59,6 +60,7 @@ def decode(member_id: int, fields: Mapping[str, str]) -> Member:
         telegram_chat_id=int(fields["t"]) if "t" in fields else None,
         email=fields.get("e"),
         phone=fields.get("p"),
+        external_id=fields.get("i"),
         consent_given_at=when(consent_at),
         consent_source=consent_source or None,
         paused=frozenset(c for c in fields.get("x", "").split(",") if c),

@@ -31,6 +31,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "language",
     "topics",
     *(c.field for c in CONTACTS),
+    "external_id",
     "consent_given_at",
     "consent_source",
 )
@@ -57,6 +58,17 @@ class ImportReport:
     failed: int = 0
     errors: list[RowError] = field(default_factory=list)
     errors_truncated: bool = False
+    members: list[RowMember] = field(default_factory=list)
+    """The member of each row that was stored, in row order."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowMember:
+    """Which member a row became (or updated)."""
+
+    row: int
+    id: int
+    created: bool
 
 
 def import_members(
@@ -95,6 +107,7 @@ def import_members(
     created_ids: list[int] = []
     for (row_no, _), result in zip(valid, results, strict=True):
         if isinstance(result, tuple):
+            report.members.append(RowMember(row_no, result[0], result[1]))
             if result[1]:
                 created_ids.append(result[0])
             report.created += result[1]
@@ -104,6 +117,7 @@ def import_members(
     report.failed = len(rows) - report.created - report.updated
     _record_consents(store, tenant.id, created_ids)
     errors.sort(key=lambda e: e.row)
+    report.members.sort(key=lambda m: m.row)
     report.errors = errors[: defaults.IMPORT_MAX_REPORTED_ERRORS]
     report.errors_truncated = len(errors) > defaults.IMPORT_MAX_REPORTED_ERRORS
     return report

@@ -41,6 +41,7 @@ def to_data(tenant: TenantConfig, body: MemberIn, existing: Member | None = None
         telegram_chat_id=body.telegram_chat_id,
         email=body.email.lower() if body.email else None,
         phone=checked_phone(tenant, body.phone) if body.phone else None,
+        external_id=body.external_id,
         consent_given_at=consent.given_at,
         consent_source=consent.source,
     )
@@ -57,7 +58,7 @@ def to_changes(tenant: TenantConfig, patch: MemberPatch) -> dict[str, Any]:
         value = getattr(patch, name)
         if name == "phone" and value is not None:
             changes[name] = checked_phone(tenant, value)
-        elif name in CONTACT_BY_FIELD:
+        elif name in CONTACT_BY_FIELD or name == "external_id":
             changes[name] = value.lower() if name == "email" and value else value
         elif value is None:
             raise InvalidInput("cannot be removed, only changed", field=name)

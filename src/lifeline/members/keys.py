@@ -1,7 +1,7 @@
 """The Redis keys of a tenant's members; only the member store uses them.
 
     ll:t:<tenant>:m:<id>                    the member (``codec``: short field names)
-    ll:t:<tenant>:by:<t|e|p>:<bucket>       hash contact → member id (one member per contact)
+    ll:t:<tenant>:by:<t|e|p|i>:<bucket>     hash contact or external id → member id (one each)
     ll:t:<tenant>:sub:<kind>:<topic>        bitmap of the members reachable on a channel
                                             for a topic: what the planner walks
     ll:t:<tenant>:no, …:seq:m, ll:seq:tenant  the tenant's number and member counter
@@ -19,7 +19,15 @@ from __future__ import annotations
 import functools
 import hashlib
 
+from lifeline.core.vocabulary import CONTACTS
 from lifeline.db import keys
+
+EXTERNAL_ID = "i"
+"""The short name of the insurer's own member number, in the hash and its lookups."""
+
+IDENTIFIERS: dict[str, str] = {**{c.short: c.field for c in CONTACTS}, EXTERNAL_ID: "external_id"}
+"""Short name → field of everything that names one member, unique per tenant: the contacts
+and the external id. Each has its lookup buckets (``by:<short>:…``)."""
 
 TENANT_SEQ = keys.global_key("seq:tenant")
 """Hands each tenant a number (< ``TENANT_SLOTS``), the low part of its member ids."""

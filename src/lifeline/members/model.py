@@ -17,6 +17,8 @@ class MemberData:
     telegram_chat_id: int | None = None
     email: str | None = None
     phone: str | None = None
+    external_id: str | None = None
+    """The insurer's own member number: unique in the tenant, how its staff find a member."""
     consent_given_at: datetime | None = None
     consent_source: str | None = None
     paused: frozenset[str] = field(default_factory=frozenset)

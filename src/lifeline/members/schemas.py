@@ -36,6 +36,10 @@ def normalize_phone(value: str) -> str:
 
 Phone = Annotated[str, AfterValidator(normalize_phone)]
 
+ExternalId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._/-]+$")]
+"""An insurer's member number (Krankenversichertennummer, customer number): letters, digits
+and ``. _ / -``, no spaces."""
+
 TELEGRAM_ID_LIMIT = 2**52
 
 
@@ -74,6 +78,8 @@ class MemberIn(InputModel):
     telegram_chat_id: TelegramChatId | None = None
     email: EmailStr | None = None
     phone: Phone | None = None
+    external_id: ExternalId | None = None
+    """The insurer's own member number (unique in the tenant)."""
     consent: Consent
 
     @model_validator(mode="after")
@@ -97,4 +103,5 @@ class MemberPatch(InputModel):
     telegram_chat_id: TelegramChatId | None = None
     email: EmailStr | None = None
     phone: Phone | None = None
+    external_id: ExternalId | None = None
     consent: Consent | None = Field(default=None, json_schema_extra=not_null)

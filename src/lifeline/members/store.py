@@ -18,7 +18,7 @@ import redis
 
 from lifeline.core import defaults
 from lifeline.core.errors import Conflict, InvalidInput, NotFound
-from lifeline.core.vocabulary import CONTACT_BY_CHANNEL, CONTACT_BY_SHORT
+from lifeline.core.vocabulary import CONTACT_BY_CHANNEL
 from lifeline.db import keys, scripts
 from lifeline.members.change import (
     Changes,
@@ -31,6 +31,8 @@ from lifeline.members.change import (
 )
 from lifeline.members.codec import decode, encode
 from lifeline.members.keys import (
+    EXTERNAL_ID,
+    IDENTIFIERS,
     TENANT_SEQ,
     TENANT_SLOTS,
     counter_key,
@@ -89,7 +91,7 @@ class MemberStore:
             record = self._record(tenant_id, str(member_id))
             if record is None:
                 raise NotFound(f"member {member_id} not found")
-            contacts = {s: record[s] for s in CONTACT_BY_SHORT if s in record}
+            contacts = {s: record[s] for s in IDENTIFIERS if s in record}
             changes = Changes()
             changes.erase(
                 tenant_id, str(member_id), record, self._owners_of(tenant_id, [contacts])[0]
@@ -125,6 +127,12 @@ class MemberStore:
         """The member reachable at this address on this channel kind, if any."""
         short = CONTACT_BY_CHANNEL[kind].short
         found = self.redis.hget(lookup_key(tenant_id, short, str(address)), str(address))
+        return self.get(tenant_id, int(cast(str, found))) if found else None
+
+    def find_external(self, tenant_id: str, external_id: str) -> Member | None:
+        """The member with this external id (the insurer's member number), if any."""
+        key = lookup_key(tenant_id, EXTERNAL_ID, external_id)
+        found = self.redis.hget(key, external_id)
         return self.get(tenant_id, int(cast(str, found))) if found else None
 
     def find_ids(
