@@ -45,6 +45,14 @@ class RedisConfig(_Section):
         return value
 
 
+class QueueConfig(_Section):
+    """``[queue]``: where RQ keeps its queues, if not in the store's Redis."""
+
+    url: str | None = None
+    """A Redis of its own for the job queues (``redis://``, ``rediss://`` or a Sentinel URL),
+    so that a flood of jobs cannot crowd the system of record; None: ``redis.url``."""
+
+
 class ApiConfig(_Section):
     """``[api]``: the admin API."""
 
@@ -151,6 +159,7 @@ class Settings(_Section):
     """The whole configuration, handed to whatever needs it."""
 
     redis: RedisConfig = RedisConfig()
+    queue: QueueConfig = QueueConfig()
     api: ApiConfig = ApiConfig()
     web: WebConfig = WebConfig()
     worker: WorkerConfig = WorkerConfig()
@@ -181,6 +190,11 @@ class Settings(_Section):
             for t in tenants
         ]
         return data | {"tenants": filled}
+
+    @property
+    def queue_url(self) -> str:
+        """The Redis of RQ's queues: ``queue.url``, else the store's."""
+        return self.queue.url or self.redis.url
 
     def tenant(self, tenant_id: str) -> TenantConfig | None:
         """The tenant with this id, if configured."""

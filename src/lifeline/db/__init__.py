@@ -13,11 +13,13 @@ recorded once Redis is back instead of being lost and sent again by a re-run.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
 import redis.asyncio as aioredis
+import redis.asyncio.sentinel as aiosentinel
+import redis.sentinel
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError, TimeoutError
@@ -25,6 +27,7 @@ from redis.retry import Retry
 
 from lifeline.core import defaults
 from lifeline.core.errors import StoreUnavailable
+from lifeline.db import sentinel
 
 __all__ = [
     "connect",
@@ -53,13 +56,67 @@ def _retries(patient: bool) -> int:
     return defaults.REDIS_PATIENT_RETRIES if patient else defaults.REDIS_QUICK_RETRIES
 
 
+def _sync(url: str, **kwargs: Any) -> redis.Redis:
+    """A client for a ``redis://``, ``rediss://`` or Sentinel URL (``db.sentinel``)."""
+    if not sentinel.is_sentinel(url):
+        return redis.Redis.from_url(url, **kwargs)
+    found = sentinel.parse(url)
+    # redis-py leaves its Sentinel classes unannotated.
+    watchers = redis.sentinel.Sentinel(  # type: ignore[no-untyped-call]
+        found.sentinels,
+        sentinel_kwargs=_sentinel_kwargs(found, kwargs),
+        **kwargs,
+        **sentinel.connection_kwargs(found),
+    )
+    master = watchers.master_for(found.service, redis_class=redis.Redis)  # type: ignore[no-untyped-call]
+    return cast(redis.Redis, master)
+
+
+def _async(url: str, **kwargs: Any) -> aioredis.Redis:
+    """An asyncio client for any of the URLs ``_sync`` takes."""
+    if not sentinel.is_sentinel(url):
+        return aioredis.Redis.from_url(url, **kwargs)
+    found = sentinel.parse(url)
+    watchers = aiosentinel.Sentinel(  # type: ignore[no-untyped-call]
+        found.sentinels,
+        sentinel_kwargs=_sentinel_kwargs(found, kwargs),
+        **kwargs,
+        **sentinel.connection_kwargs(found),
+    )
+    master = cast(_SentinelMaster, watchers.master_for(found.service, redis_class=_SentinelMaster))
+    master.watchers = watchers
+    return master
+
+
+class _SentinelMaster(aioredis.Redis):
+    """An asyncio client of the master that also closes its Sentinel connections: a batch
+    job's event loop ends with its run, and nothing may outlive it."""
+
+    watchers: aiosentinel.Sentinel | None = None
+
+    async def aclose(self, close_connection_pool: bool | None = None) -> None:
+        await super().aclose(close_connection_pool)
+        for client in self.watchers.sentinels if self.watchers else []:
+            await client.aclose()
+
+
+def _sentinel_kwargs(found: sentinel.SentinelUrl, kwargs: dict[str, Any]) -> dict[str, Any]:
+    # The Sentinels themselves: the client's timeouts, their own password if they have one.
+    own: dict[str, Any] = {
+        k: kwargs[k] for k in ("socket_connect_timeout", "socket_timeout") if k in kwargs
+    }
+    if found.sentinel_password:
+        own["password"] = found.sentinel_password
+    return own
+
+
 def connect(url: str, *, patient: bool = False) -> redis.Redis:
     """A pooled client for the store (strings in, strings out); ``patient`` for workers.
 
     A quick client (the API's, the bot's) gives up within a few seconds also on a Redis that
     accepts connections but does not answer, so a request is answered 503, not held.
     """
-    return redis.Redis.from_url(
+    return _sync(
         url,
         decode_responses=True,
         health_check_interval=_health_check(patient),
@@ -73,7 +130,7 @@ def connect(url: str, *, patient: bool = False) -> redis.Redis:
 def connect_probe(url: str) -> redis.Redis:
     """A client for health checks: one try, short timeouts, so ``/readyz`` answers fast."""
     timeout = defaults.REDIS_PROBE_TIMEOUT_SECONDS
-    return redis.Redis.from_url(
+    return _sync(
         url,
         decode_responses=True,
         socket_connect_timeout=timeout,
@@ -106,7 +163,7 @@ def connect_rq(url: str, *, patient: bool = False) -> redis.Redis:
 
     A worker raises the socket timeout above its blocking dequeue's (RQ does that itself).
     """
-    return redis.Redis.from_url(
+    return _sync(
         url,
         health_check_interval=_health_check(patient),
         socket_connect_timeout=_connect_timeout(patient),
@@ -124,7 +181,7 @@ def connect_async(url: str, *, patient: bool = True) -> aioredis.Redis:
     One per job run: it belongs to the event loop of that run, so close it (``aclose``)
     before the job returns.
     """
-    return aioredis.Redis.from_url(
+    return _async(
         url,
         decode_responses=True,
         health_check_interval=defaults.REDIS_HEALTH_CHECK_SECONDS,
@@ -147,7 +204,10 @@ def masked_url(url: str) -> str:
 def ensure_reachable(url: str, *, timeout: float = defaults.REDIS_PING_TIMEOUT_SECONDS) -> None:
     """StoreUnavailable naming the Redis unless it answers PING within ``timeout`` seconds:
     commands refuse to start against a Redis that is not there, rather than fail later."""
-    client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+    try:
+        client = _sync(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+    except ValueError as exc:
+        raise StoreUnavailable(f"Redis URL {masked_url(url)}: {exc}") from None
     try:
         client.ping()
     except redis.RedisError as exc:

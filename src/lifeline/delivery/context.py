@@ -36,7 +36,7 @@ def install(settings: Settings) -> WorkerContext:
         settings=settings,
         # Patient clients: a job rides out a Redis restart instead of failing half-recorded.
         redis=connect(settings.redis.url, patient=True),
-        rq_redis=connect_rq(settings.redis.url, patient=True),
+        rq_redis=connect_rq(settings.queue_url, patient=True),
     )
     return _current
 

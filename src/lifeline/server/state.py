@@ -45,7 +45,7 @@ def build_app(
     app.state.settings = settings
     app.state.redis = connect(settings.redis.url)
     app.state.probe = connect_probe(settings.redis.url)
-    app.state.rq_redis = connect_rq(settings.redis.url)
+    app.state.rq_redis = connect_rq(settings.queue_url)
     app.state.plan_queue = Queue(defaults.QUEUE_PLAN, connection=app.state.rq_redis)
     app.state.notice_store = NoticeStore(app.state.redis)
     app.state.member_store = MemberStore(app.state.redis)
