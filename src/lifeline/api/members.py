@@ -228,6 +228,7 @@ def present(member: Member) -> MemberOut:
         email=member.email,
         phone=member.phone,
         external_id=member.external_id,
+        tester=bool(member.tester),
         consent=consent,
         paused_channels=sorted(member.paused),
         created_at=member.created_at,

@@ -68,6 +68,7 @@ class MemberOut(BaseModel):
     email: str | None
     phone: str | None
     external_id: str | None
+    tester: bool
     consent: Consent | None
     paused_channels: list[str]
     created_at: datetime | None

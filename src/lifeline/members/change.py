@@ -17,6 +17,7 @@ from lifeline.core.vocabulary import CONTACT_BY_SHORT, CONTACTS
 from lifeline.members.keys import (
     IDENTIFIERS,
     TENANT_SLOTS,
+    TESTERS,
     lookup_key,
     member_key,
     subscribers_key,
@@ -149,6 +150,8 @@ def merged(old: Mapping[str, str], doc: Mapping[str, Any]) -> dict[str, str]:
 def _index(tenant_id: str, record: Mapping[str, str]) -> set[str]:
     """The subscriber bitmaps a record belongs in: each reachable channel × each topic."""
     topics = [t for t in record.get("o", "").split(",") if t]
+    if record.get("tr") == "1":
+        topics.append(TESTERS)  # exercises go to testers only: their own bitmap per channel
     paused = set(record.get("x", "").split(","))
     return {
         subscribers_key(tenant_id, c.channel, topic)

@@ -1,7 +1,7 @@
 """A member as one Redis hash with short field names (memory per member matters at millions):
 
     l   language            t   Telegram chat id     e   email      p   phone (E.164)
-    i   external id (the insurer's member number)
+    i   external id (the insurer's member number)            tr  "1" for a tester
     o   topics, comma list  x   paused channels      c   consent: "<when> <source>"
     cr  created
 
@@ -40,6 +40,8 @@ def encode(data: MemberData | Mapping[str, Any], *, now: float | None = None) ->
         doc["c"] = None if at is None else f"{_b36(int(at.timestamp()))} {source}".rstrip()
     if "topics" in values:
         doc["o"] = ",".join(values["topics"]) if values["topics"] else None
+    if "tester" in values:
+        doc["tr"] = "1" if values["tester"] else None
     if "paused" in values:
         doc["x"] = ",".join(sorted(values["paused"])) if values["paused"] else None
     doc["now"] = _b36(int(now if now is not None else time.time()))
@@ -61,6 +63,7 @@ def decode(member_id: int, fields: Mapping[str, str]) -> Member:
         email=fields.get("e"),
         phone=fields.get("p"),
         external_id=fields.get("i"),
+        tester=fields.get("tr") == "1",
         consent_given_at=when(consent_at),
         consent_source=consent_source or None,
         paused=frozenset(c for c in fields.get("x", "").split(",") if c),

@@ -32,6 +32,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "topics",
     *(c.field for c in CONTACTS),
     "external_id",
+    "tester",
     "consent_given_at",
     "consent_source",
 )

@@ -42,6 +42,7 @@ def to_data(tenant: TenantConfig, body: MemberIn, existing: Member | None = None
         email=body.email.lower() if body.email else None,
         phone=checked_phone(tenant, body.phone) if body.phone else None,
         external_id=body.external_id,
+        tester=body.tester,
         consent_given_at=consent.given_at,
         consent_source=consent.source,
     )

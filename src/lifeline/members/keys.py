@@ -55,6 +55,10 @@ def lookup_key(tenant_id: str, short: str, address: str) -> str:
     return f"{keys.tenant(tenant_id)}by:{short}:{int(digest[:4], 16) % LOOKUP_BUCKETS}"
 
 
+TESTERS = "@testers"
+"""The pseudo-topic of the bitmap of testers reachable on a channel (``@`` is in no topic)."""
+
+
 def subscribers_key(tenant_id: str, kind: str, topic: str) -> str:
     """Bitmap of members reachable on ``kind`` who follow ``topic`` (bit = id // 1024)."""
     return f"{keys.tenant(tenant_id)}sub:{kind}:{topic}"

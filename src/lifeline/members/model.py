@@ -19,6 +19,9 @@ class MemberData:
     phone: str | None = None
     external_id: str | None = None
     """The insurer's own member number: unique in the tenant, how its staff find a member."""
+    tester: bool | None = None
+    """Gets exercise and test notices (CAP status exercise/test); None: not given (a stored
+    member reads False)."""
     consent_given_at: datetime | None = None
     consent_source: str | None = None
     paused: frozenset[str] = field(default_factory=frozenset)

@@ -80,6 +80,8 @@ class MemberIn(InputModel):
     phone: Phone | None = None
     external_id: ExternalId | None = None
     """The insurer's own member number (unique in the tenant)."""
+    tester: bool | None = None
+    """Gets exercise and test notices; None: false for a new member, unchanged otherwise."""
     consent: Consent
 
     @model_validator(mode="after")
@@ -104,4 +106,5 @@ class MemberPatch(InputModel):
     email: EmailStr | None = None
     phone: Phone | None = None
     external_id: ExternalId | None = None
+    tester: bool | None = Field(default=None, json_schema_extra=not_null)
     consent: Consent | None = Field(default=None, json_schema_extra=not_null)

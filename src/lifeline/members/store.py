@@ -35,6 +35,7 @@ from lifeline.members.keys import (
     IDENTIFIERS,
     TENANT_SEQ,
     TENANT_SLOTS,
+    TESTERS,
     counter_key,
     lookup_key,
     member_key,
@@ -163,18 +164,23 @@ class MemberStore:
         kind: str,
         topics: Sequence[str],
         *,
+        testers_only: bool = False,
         chunk: int = defaults.PLAN_BITMAP_CHUNK_BYTES,
     ) -> Iterator[int]:
-        """Ids of the members reachable on ``kind`` who follow any of ``topics``, each once.
+        """Ids of the members reachable on ``kind`` who follow any of ``topics``, each once
+        (with ``testers_only``, only those flagged ``tester``).
 
-        Several topics are OR-ed into a short-lived bitmap in Redis first; the bitmap is
-        then read in chunks, so a million members are about 125 kB to walk.
+        Several topics are OR-ed into a short-lived bitmap in Redis first (and AND-ed with
+        the testers'); the bitmap is then read in chunks, so a million members are about
+        125 kB to walk.
         """
         sources = [subscribers_key(tenant_id, kind, topic) for topic in topics]
         key = sources[0]
-        if len(sources) > 1:
+        if len(sources) > 1 or testers_only:
             key = f"{keys.tenant(tenant_id)}tmp:{uuid.uuid4().hex}"
             self.redis.bitop("OR", key, *sources)
+            if testers_only:
+                self.redis.bitop("AND", key, key, subscribers_key(tenant_id, kind, TESTERS))
             self.redis.expire(key, 3600)
         tenant_number = int(cast(str, self.redis.get(number_key(tenant_id)) or 0))
         try:
