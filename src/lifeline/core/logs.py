@@ -42,16 +42,6 @@ def log_context(**values: Any) -> Iterator[None]:
         _context.reset(token)
 
 
-def bind(**values: Any) -> None:
-    """Add fields to the current context for the rest of it (a request's tenant)."""
-    _context.set({**_context.get({}), **{k: v for k, v in values.items() if v is not None}})
-
-
-def current_context() -> dict[str, Any]:
-    """The fields lines get now."""
-    return dict(_context.get({}))
-
-
 class ContextFilter(logging.Filter):
     """Puts the context on each record (``record.context`` for text, fields for JSON)."""
 

@@ -13,6 +13,7 @@ import builtins
 import hashlib
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -129,15 +130,25 @@ class NoticeStore:
 
     def followups(self, tenant_id: str, notice_id: int) -> builtins.list[Notice]:
         """A notice's updates and resolve, oldest first."""
-        raw = cast(builtins.list[str], self.redis.lrange(_followups(tenant_id, notice_id), 0, -1))
+        return self.followups_of(tenant_id, [notice_id])[notice_id]
+
+    def followups_of(
+        self, tenant_id: str, notice_ids: Sequence[int]
+    ) -> dict[int, builtins.list[Notice]]:
+        """The follow-ups of each of these notices, oldest first, in two round trips."""
         pipe = self.redis.pipeline(transaction=False)
-        for followup_id in raw:
-            pipe.hgetall(notice_key(tenant_id, int(followup_id)))
-        return [
-            _decode(tenant_id, int(fid), fields)
-            for fid, fields in zip(raw, pipe.execute(), strict=True)
-            if fields
-        ]
+        for notice_id in notice_ids:
+            pipe.lrange(_followups(tenant_id, notice_id), 0, -1)
+        lists = cast(builtins.list[builtins.list[str]], pipe.execute())
+        for raw in lists:
+            for followup_id in raw:
+                pipe.hgetall(notice_key(tenant_id, int(followup_id)))
+        records = iter(pipe.execute())
+        found: dict[int, builtins.list[Notice]] = {}
+        for notice_id, raw in zip(notice_ids, lists, strict=True):
+            decoded = [(int(fid), next(records)) for fid in raw]
+            found[notice_id] = [_decode(tenant_id, fid, f) for fid, f in decoded if f]
+        return found
 
     def resolve(self, tenant_id: str, notice_id: int) -> bool:
         """Mark a notice resolved; False if it already was (its unsent messages stop)."""

@@ -56,10 +56,14 @@ def read_status(store: NoticeStore, tenant_id: str, *, now: datetime | None = No
     since = now - timedelta(days=defaults.STATUS_HISTORY_DAYS)
     active: list[Incident] = []
     past: list[Incident] = []
-    for notice in store.list(tenant_id, limit=defaults.STATUS_MAX_NOTICES):
-        if notice.status != "active" and notice.created_at < since:
-            continue
-        incident = Incident(notice, tuple(store.followups(tenant_id, notice.id)))
+    shown = [
+        n
+        for n in store.list(tenant_id, limit=defaults.STATUS_MAX_NOTICES)
+        if n.status == "active" or n.created_at >= since
+    ]
+    followups = store.followups_of(tenant_id, [n.id for n in shown])
+    for notice in shown:
+        incident = Incident(notice, tuple(followups[notice.id]))
         (active if notice.status == "active" else past).append(incident)
     return StatusView(active=tuple(active), past=tuple(past), read_at=now)
 

@@ -24,28 +24,6 @@ from lifeline.server.html import NO_STORE, request_language, secure
 FORM_TYPE = "application/x-www-form-urlencoded"
 
 
-def page(
-    name: str,
-    language: str,
-    tenant: TenantConfig,
-    *,
-    status: int = 200,
-    cache: str = NO_STORE,
-    switch_url: Callable[[str], str] | None = None,
-    **context: Any,
-) -> HTMLResponse:
-    """A rendered page of a tenant as an answer."""
-    html = render_page(
-        name, language, tenant=tenant_context(tenant), switch_url=switch_url, **context
-    )
-    response = HTMLResponse(html, status_code=status)
-    response.headers["Content-Language"] = language
-    secure(response, cache)
-    if cache != NO_STORE:
-        response.headers["Vary"] = "Accept-Language"
-    return response
-
-
 def get_tenant(tenant_id: str, settings: SettingsDep) -> TenantConfig:
     """The tenant a public path names; NotFound when no such tenant is configured."""
     tenant = settings.tenant(tenant_id)
@@ -81,8 +59,12 @@ class Reader:
     ) -> HTMLResponse:
         """A page of this tenant in the reader's language."""
         switch_url = (lambda other: f"{self.path}?lang={other}") if switch else None
-        return page(name, self.language, self.tenant, status=status, switch_url=switch_url,
-                    links=self.links, **context)  # fmt: skip
+        html = render_page(name, self.language, tenant=tenant_context(self.tenant),
+                           switch_url=switch_url, links=self.links, **context)  # fmt: skip
+        response = HTMLResponse(html, status_code=status)
+        response.headers["Content-Language"] = self.language
+        secure(response, NO_STORE)
+        return response
 
     def message(
         self,
