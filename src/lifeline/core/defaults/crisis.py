@@ -1,0 +1,3 @@
+"""Tunables of control in a crisis: approval, acknowledgements, receipts, failover, cascade."""
+
+from __future__ import annotations
