@@ -4,17 +4,27 @@ address; newest first, filtered, paged, bounded; admins only."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
+import pytest
 import redis
 
 from lifeline.access import apikeys
 from lifeline.audit import Actor, AuditLog
+from lifeline.config import Settings
 from lifeline.core.vocabulary import AUDIT_ACTIONS
 from tests.api.conftest import Headers
 from tests.api.helpers import NOTICE, TestClient, member_body
 
 FAQ = {"question": {"de": "Frage?"}, "answer": {"de": "Antwort."}, "keywords": ["x"]}
+SCENARIO = {"severity": "minor", "headline": {"de": "Übung", "en": "Drill"}}
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings]) -> Settings:
+    """demo-bkk, whose critical notices wait for a second person."""
+    return make_settings(approval={"severities": ["critical"]})
 
 
 def key_of(client: redis.Redis, label: str, *roles: str) -> tuple[Headers, str]:
@@ -53,14 +63,23 @@ def test_each_admin_action_once_with_label_and_address(
     new_id = made.json()["id"]
     rotated = api.post(f"/v1/keys/{new_id}/rotate", headers=admin).json()["id"]
     api.delete(f"/v1/keys/{rotated}", headers=admin)
+    second, _ = key_of(redis_client, "Krisenstab Maria", "publisher")
+    critical = NOTICE | {"severity": "critical"}
+    for decision in ("approve", "reject"):
+        waiting = api.post("/v1/notices", json=critical, headers=crisis).json()["id"]
+        api.post(f"/v1/notices/{waiting}/{decision}", headers=second)
+    api.put("/v1/scenarios/drill", json=SCENARIO, headers=crisis)
+    api.post("/v1/scenarios/drill/approve", headers=second)
+    api.delete("/v1/scenarios/drill", headers=crisis)
     api.get(f"/v1/notices/{notice_id}", headers=crisis)  # reading is not an action
 
     entries = audit(api, admin)["entries"]
     counts = Counter(e["action"] for e in entries)
-    assert counts == dict.fromkeys(AUDIT_ACTIONS, 1)  # every action, each once
-    assert entries[0]["action"] == "key.revoke"  # newest first
+    # every action, each once (three notices posted: one plain, two waiting)
+    assert counts == dict.fromkeys(AUDIT_ACTIONS, 1) | {"notice.post": 3}
+    assert entries[0]["action"] == "scenario.delete"  # newest first
     by_action = {e["action"]: e for e in entries}
-    post = by_action["notice.post"]
+    post = next(e for e in reversed(entries) if e["action"] == "notice.post")
     assert (post["key_id"], post["key_label"]) == (crisis_id, "Krisenstab Paul")
     assert post["address"] == "testclient"
     assert post["target"] == str(notice_id)
@@ -68,6 +87,10 @@ def test_each_admin_action_once_with_label_and_address(
     assert by_action["member.delete"]["key_id"] == admin_id
     assert by_action["member.import"]["details"]["created"] == "1"
     assert by_action["member.change"]["details"]["fields"] == "language"
+    assert by_action["notice.approve"]["key_label"] == "Krisenstab Maria"
+    assert by_action["scenario.approve"]["key_label"] == "Krisenstab Maria"
+    posts = [e["details"] for e in entries if e["action"] == "notice.post"]
+    assert [p.get("approval") for p in posts] == ["severity critical"] * 2 + [None]
 
 
 def test_filters_pages_and_roles(api: TestClient, redis_client: redis.Redis) -> None:

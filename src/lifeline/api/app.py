@@ -5,7 +5,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from lifeline import web
-from lifeline.api import audit, faq, keys, member_data, members, notices
+from lifeline.api import (
+    approvals,
+    audit,
+    faq,
+    keys,
+    member_data,
+    members,
+    notices,
+    scenarios,
+)
 from lifeline.config import Settings, load_settings
 from lifeline.server import build_app, health, metrics
 
@@ -17,6 +26,10 @@ one tenant and carries roles (`publisher`, `support`, `admin`; admin may do ever
 Errors are always `{"error": {"code": …, "message": …}}`, with `details` per invalid field.
 """
 
+ADMIN_ROUTERS = (health, metrics, notices, approvals, scenarios, members, member_data, faq, keys,
+                 audit)  # fmt: skip
+"""The admin API's route modules, in the order the OpenAPI document lists them."""
+
 
 def create_app(settings: Settings) -> FastAPI:
     """The admin API for these settings, with the public pages and webhooks beside it (so
@@ -25,10 +38,7 @@ def create_app(settings: Settings) -> FastAPI:
         settings,
         title="Lifeline admin API",
         description=DESCRIPTION,
-        routers=[
-            m.router for m in (health, metrics, notices, members, member_data, faq, keys, audit)
-        ]
-        + list(web.ROUTERS),
+        routers=[m.router for m in ADMIN_ROUTERS] + list(web.ROUTERS),
         large_paths={members.IMPORT_PATH},
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Literal, cast
 
 import redis
@@ -13,6 +14,7 @@ from starlette.exceptions import HTTPException
 from lifeline import delivery, messages
 from lifeline.api.deps import AuditDep, Auditor, RequirePublisher, RequireReader, TenantDep
 from lifeline.api.schemas import (
+    ApprovalOut,
     ChannelProgressOut,
     FailureOut,
     FailurePage,
@@ -92,11 +94,17 @@ def post_notice(
         store=store,
         plan_queue=plan_queue,
         idempotency_key=idempotency_key,
+        proposer=audit.actor,
     )
     response.headers["Location"] = f"{router.prefix}/{notice.id}"
     if created:
         headline = next(iter(notice.headline.values()), "")
-        audit.record("notice.post", notice.id, severity=notice.severity, headline=headline)
+        details = {"severity": notice.severity, "headline": headline, "mode": notice.mode}
+        if notice.scenario:
+            details["scenario"] = notice.scenario
+        if notice.approval == "pending":
+            details["approval"] = store.field(tenant.id, notice.id, "approval_reason") or ""
+        audit.record("notice.post", notice.id, **details)
     return NoticeAccepted(id=notice.id, status=notice.status, replayed=not created)
 
 
@@ -125,12 +133,14 @@ def list_notices(
     dependencies=[RequirePublisher],
     responses=responses(400, 401, 403, 413, 422, 503),
 )
-def preview_notice(body: NoticeIn, tenant: TenantDep) -> Preview:
+def preview_notice(body: NoticeIn, tenant: TenantDep, client: RedisDep) -> Preview:
     """What each channel would send in each language; nothing is stored or sent.
 
-    Runs the same checks as posting (topics, channels, services, SMS length).
+    Runs the same checks as posting (topics, channels, services, SMS length); a body naming
+    a scenario previews the notice made from it.
     """
-    doc = delivery.checked_document(tenant, body)
+    composed, _ = delivery.with_scenario(tenant, body, client)
+    doc = delivery.checked_document(tenant, composed)
     return messages.preview(tenant, delivery.draft(tenant, doc), doc["channels"])
 
 
@@ -294,7 +304,28 @@ def present(client: redis.Redis, store: NoticeStore, notice: Notice) -> NoticeOu
         stage=notice.stage,
         parent_id=notice.parent_id,
         updates=updates,
+        mode=notice.mode,
+        scenario=notice.scenario,
+        approval=_approval(store, notice),
     )
+
+
+def _approval(store: NoticeStore, notice: Notice) -> ApprovalOut | None:
+    if notice.approval is None:
+        return None
+    found = store.fields(notice.tenant_id, notice.id, *APPROVAL_FIELDS)
+    decided = found.get("decided_at")
+    return ApprovalOut(
+        state=notice.approval,
+        reason=found.get("approval_reason", ""),
+        proposed_by=found.get("proposer", ""),
+        expires_at=datetime.fromtimestamp(int(found.get("approval_until", 0)) / 1000, UTC),
+        decided_by=found.get("decided_by"),
+        decided_at=datetime.fromtimestamp(int(decided) / 1000, UTC) if decided else None,
+    )
+
+
+APPROVAL_FIELDS = ("approval_reason", "proposer", "approval_until", "decided_by", "decided_at")
 
 
 def _present_followup(client: redis.Redis, store: NoticeStore, notice: Notice) -> FollowUpOut:

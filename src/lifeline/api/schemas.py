@@ -7,7 +7,14 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from lifeline.core.vocabulary import ChannelKind, NoticeStatus, Severity, Stage
+from lifeline.core.vocabulary import (
+    ApprovalState,
+    ChannelKind,
+    NoticeMode,
+    NoticeStatus,
+    Severity,
+    Stage,
+)
 from lifeline.members.schemas import Consent
 
 
@@ -25,6 +32,20 @@ class ChannelProgressOut(BaseModel):
     eta_seconds: float | None = None
     """Seconds until the last pending recipient is reached at that rate; null if unknown."""
     failure_reasons: dict[str, int] = Field(default_factory=dict)
+
+
+class ApprovalOut(BaseModel):
+    """Where a notice that needed a second person stands."""
+
+    state: ApprovalState
+    reason: str
+    """Which rule of the tenant's policy made it wait (``severity critical``, …)."""
+    proposed_by: str
+    """The label of the key that posted it."""
+    expires_at: datetime
+    """A pending notice not approved by then is never sent (its status reads expired)."""
+    decided_by: str | None = None
+    decided_at: datetime | None = None
 
 
 class NoticeOut(BaseModel):
@@ -47,6 +68,13 @@ class NoticeOut(BaseModel):
     parent_id: int | None = None
     updates: list[FollowUpOut] = Field(default_factory=list)
     """The notice's updates and resolve, oldest first."""
+    mode: NoticeMode = "actual"
+    """The CAP status it was posted with (``status`` in the request): ``exercise`` and
+    ``test`` notices went to testers only."""
+    scenario: str | None = None
+    """The prepared scenario it was made from."""
+    approval: ApprovalOut | None = None
+    """Set when the tenant's policy made it wait for a second person."""
 
 
 class NoticeAccepted(BaseModel):

@@ -118,7 +118,7 @@ async def status(update: Update, context: Context) -> None:
     if chat is None:
         return
     _, bot = chat.gettext, chat.deps
-    active = [n for n in bot.notices.list(bot.tenant.id) if n.status == "active"]
+    active = [n for n in bot.notices.list(bot.tenant.id) if n.status == "active" and n.public]
     if not active:
         text = _("No outages are known at {tenant} right now. All services should work.")
         await reply(update, text.format(tenant=html.escape(bot.tenant.name)))

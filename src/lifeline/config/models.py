@@ -25,7 +25,7 @@ from pydantic import (
 from lifeline.channels import EmailProvider, ProviderConfig, SmsProvider, TelegramProvider
 from lifeline.core import defaults
 from lifeline.core.fields import TenantId, Topic
-from lifeline.core.vocabulary import Language
+from lifeline.core.vocabulary import Language, Severity
 
 
 class _Section(BaseModel):
@@ -131,6 +131,22 @@ def _country(value: str) -> str:
 CountryCode = Annotated[str, AfterValidator(_country)]
 
 
+class ApprovalPolicy(_Section):
+    """``[tenants.approval]``: which notices wait for a second person's approval (four eyes).
+
+    A notice needs it when its severity is listed or it would reach ``min_audience``
+    members or more; without this table no notice waits.
+    """
+
+    severities: list[Severity] = Field(default_factory=list)
+    min_audience: int | None = Field(default=None, ge=1)
+    """Members a notice reaches (across its channels, each member once) from which on it waits."""
+    expiry_minutes: int = Field(default=defaults.APPROVAL_EXPIRY_MINUTES, ge=1, le=1440)
+    """How long a notice waits for approval; then it lapses and is never sent."""
+    approved_scenarios: bool = True
+    """Notices made from a scenario approved in advance (and sent as it is) skip the wait."""
+
+
 class TenantConfig(_Section):
     """``[[tenants]]``: one insurer."""
 
@@ -153,6 +169,7 @@ class TenantConfig(_Section):
     """Countries (ISO 3166 alpha-2) whose mobile numbers members may give for SMS: texts to
     other countries cost more and are how SMS pumping fraud earns."""
     channels: TenantChannels = TenantChannels()
+    approval: ApprovalPolicy | None = None
 
 
 class Settings(_Section):

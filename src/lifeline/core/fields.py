@@ -6,10 +6,11 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lifeline.core.vocabulary import TENANT_ID_PATTERN, TOPIC_PATTERN
+from lifeline.core.vocabulary import SCENARIO_KEY_PATTERN, TENANT_ID_PATTERN, TOPIC_PATTERN
 
 Topic = Annotated[str, Field(pattern=TOPIC_PATTERN)]
 TenantId = Annotated[str, Field(pattern=TENANT_ID_PATTERN)]
+ScenarioKey = Annotated[str, Field(pattern=SCENARIO_KEY_PATTERN)]
 
 
 class InputModel(BaseModel):

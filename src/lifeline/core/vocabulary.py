@@ -38,8 +38,19 @@ Stage = Literal["alert", "update", "resolve"]
 """After the Common Alerting Protocol: the first message, a follow-up, the all-clear."""
 STAGES: tuple[Stage, ...] = get_args(Stage)
 
-NoticeStatus = Literal["active", "resolved", "expired"]
-"""Where a notice stands: only an active one's messages go out."""
+NoticeStatus = Literal["pending_approval", "active", "resolved", "expired", "rejected"]
+"""Where a notice stands: only an active one's messages go out. A notice that needs a second
+person's approval waits as ``pending_approval``; rejected, or not approved in time
+(``expired``), it never goes out."""
+
+NoticeMode = Literal["actual", "exercise", "test"]
+"""CAP's ``status`` of a notice (posted as ``status``): a real one, a drill, a technical test.
+Exercises and tests go to members flagged ``tester`` only, marked in every message, and
+never appear in public (status page, feed, broadcast channel)."""
+NOTICE_MODES: tuple[NoticeMode, ...] = get_args(NoticeMode)
+
+ApprovalState = Literal["pending", "approved", "rejected"]
+"""Where a notice that needs four eyes stands (a lapsed ``pending`` one reads as expired)."""
 
 Role = Literal["publisher", "support", "admin"]
 """What an API key may do; admin may do everything."""
@@ -55,7 +66,8 @@ ConsentVia = Literal["page", "bot", "import", "api", "link", "sms", "demo"]
 CONSENT_VIAS: tuple[ConsentVia, ...] = get_args(ConsentVia)
 
 AuditAction = Literal[
-    "notice.post", "notice.update", "notice.resolve",
+    "notice.post", "notice.update", "notice.resolve", "notice.approve", "notice.reject",
+    "scenario.put", "scenario.delete", "scenario.approve",
     "member.create", "member.change", "member.delete", "member.import",
     "faq.put", "faq.delete",
     "key.create", "key.revoke", "key.rotate",
@@ -68,6 +80,9 @@ TOPIC_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 
 TENANT_ID_PATTERN = r"^[a-z0-9-]{2,32}$"
 """Tenant ids (``demo-bkk``): they appear in URLs and Redis keys."""
+
+SCENARIO_KEY_PATTERN = r"^[a-z0-9][a-z0-9-]{0,47}$"
+"""Keys of prepared scenarios (``eau-down``): they appear in URLs."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,8 @@
 """Delivery on RQ: a notice is published, planned per channel, and sent in batches.
 
     POST /v1/notices ─► publish ─► plan_notice (queue lifeline:plan)
+        (a notice the tenant's approval policy names waits: release plans it once a
+        second person approves it)
         alert:     walk the subscriber bitmaps of the notice's topics, per channel, in chunks
         update /   wait until the notice it follows has settled, then walk the recipients
         resolve:   it was sent to (replying to their message on Telegram)
@@ -22,7 +24,14 @@ the same deterministic job ids, and a batch skips everyone already recorded (``l
 from lifeline.delivery.batch import deliver_batch
 from lifeline.delivery.broadcast import post_broadcast
 from lifeline.delivery.plan import enqueue_plan, plan_notice
-from lifeline.delivery.publish import checked_document, draft, follow_up, publish
+from lifeline.delivery.publish import (
+    checked_document,
+    draft,
+    follow_up,
+    publish,
+    release,
+    with_scenario,
+)
 from lifeline.delivery.queues import queue_name
 
 __all__ = [
@@ -35,4 +44,6 @@ __all__ = [
     "post_broadcast",
     "publish",
     "queue_name",
+    "release",
+    "with_scenario",
 ]

@@ -50,6 +50,8 @@ def recover_unplanned(
             now_ms - defaults.RECOVER_AFTER_SECONDS * 1000,
         )
         for notice in store.unplanned(tenant.id, recent):
+            if notice.approval not in (None, "approved"):
+                continue  # waits for a second person: planned when approved
             enqueue_plan(queue, tenant.id, notice)
             store.mark_once(tenant.id, notice.id, "plan", "queued")
             recovered.append(notice.id)
@@ -66,6 +68,9 @@ def plan_notice(tenant_id: str, notice_id: int) -> dict[str, int]:
     notice = store.get(tenant_id, notice_id)
     if tenant is None:
         log.error("notice %s: tenant %s is no longer configured; not planned", notice_id, tenant_id)
+        return {}
+    if notice.approval not in (None, "approved"):
+        log.error("notice %s is %s: not planned", notice_id, notice.status)
         return {}
     if store.field(tenant_id, notice_id, "plan") != "waiting":  # once, not at each wait
         export_after_change(rt, tenant)
@@ -86,7 +91,7 @@ def plan_notice(tenant_id: str, notice_id: int) -> dict[str, int]:
             continue
         if parent is None:
             ids: Iterable[int] = MemberStore(rt.redis).iter_subscribers(
-                tenant_id, kind, notice.topics
+                tenant_id, kind, notice.topics, testers_only=notice.mode != "actual"
             )
         else:
             ids = (
@@ -110,6 +115,8 @@ def _queue_broadcast(rt: WorkerContext, tenant_id: str, notice: Notice) -> None:
     tenant = rt.settings.tenant(tenant_id)
     if tenant is None or "telegram" not in notice.channels or broadcast_target(tenant) is None:
         return
+    if notice.mode != "actual":
+        return  # a public channel: drills and tests reach the testers only
     Queue(queue_name("telegram"), connection=rt.rq_redis).enqueue_call(
         post_broadcast,
         args=(tenant_id, notice.id),

@@ -158,6 +158,29 @@ class MemberStore:
         """How many members a notice on this topic reaches on this channel."""
         return int(self.redis.bitcount(subscribers_key(tenant_id, kind, topic)))
 
+    def count_audience(
+        self,
+        tenant_id: str,
+        kinds: Sequence[str],
+        topics: Sequence[str],
+        *,
+        testers_only: bool = False,
+    ) -> int:
+        """How many members a notice on these channels and topics reaches, each once."""
+        sources = [subscribers_key(tenant_id, k, t) for k in kinds for t in topics]
+        if not sources:
+            return 0
+        key = f"{keys.tenant(tenant_id)}tmp:{uuid.uuid4().hex}"
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.bitop("OR", key, *sources)
+        if testers_only:
+            testers = [subscribers_key(tenant_id, kind, TESTERS) for kind in kinds]
+            pipe.bitop("OR", f"{key}:t", *testers)
+            pipe.bitop("AND", key, key, f"{key}:t")
+        pipe.bitcount(key)
+        pipe.delete(key, f"{key}:t")
+        return int(pipe.execute()[-2])
+
     def iter_subscribers(
         self,
         tenant_id: str,

@@ -10,6 +10,7 @@ sms       the full text (headline, body, what to do instead per service) if it s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from lifeline.channels import Message
@@ -29,27 +30,55 @@ from lifeline.notices.model import Notice
 
 PreviewEntry = dict[str, str | int | list[str]]
 
+MODE_MARKS: dict[str, dict[str, str]] = {
+    "exercise": {"de": "ÜBUNG", "en": "EXERCISE"},
+    "test": {"de": "TEST", "en": "TEST"},
+}
+"""What starts every subject, Telegram message and SMS of a drill or test, by CAP status and
+language: set here, after the templates, so that no tenant template can leave it out."""
+
+_BODY_TAG = re.compile(r"<body[^>]*>", re.IGNORECASE)
+
 
 def render(tenant: TenantConfig, notice: Notice, kind: ChannelKind, language: str) -> Message:
     """Render ``notice`` for one channel in the member's language, or the best one it has."""
     language = notice.language_for(language, tenant.default_language)
+    mark = mode_mark(notice, language)
     if kind == "sms":
         text, _, _ = _sms(tenant, notice, language)
         return Message(text=text, language=language)
     if kind == "telegram":
         text = tidy(render_template(tenant, notice, language, "telegram.html.j2"))
-        return Message(text=text, language=language)
+        return Message(text=f"<b>{mark}:</b> {text}" if mark else text, language=language)
     if kind == "email":
         subject = " ".join(
             render_template(tenant, notice, language, "email_subject.txt.j2").split()
         )
-        return Message(
-            text=tidy(render_template(tenant, notice, language, "email.txt.j2")),
-            subject=subject,
-            html=render_template(tenant, notice, language, "email.html.j2").strip(),
-            language=language,
-        )
+        text = tidy(render_template(tenant, notice, language, "email.txt.j2"))
+        html = render_template(tenant, notice, language, "email.html.j2").strip()
+        if mark:
+            subject, text, html = f"{mark}: {subject}", f"{mark}: {text}", _marked_html(mark, html)
+        return Message(text=text, subject=subject, html=html, language=language)
     raise ValueError(f"unknown channel kind {kind!r}")
+
+
+def mode_mark(notice: Notice, language: str) -> str | None:
+    """ "ÜBUNG", "EXERCISE" or "TEST" for a drill or test in this language; None for a real one."""
+    marks = MODE_MARKS.get(notice.mode)
+    return None if marks is None else marks.get(language, marks["en"])
+
+
+def _marked_html(mark: str, html: str) -> str:
+    """The email's HTML with the mark as its first visible line (and in its title)."""
+    banner = (
+        '<p style="margin:0;padding:8px 24px;background-color:#fff3cd;color:#1a1a1a;'
+        f'font-family:Arial,Helvetica,sans-serif;font-weight:bold;">{mark}</p>'
+    )
+    html = html.replace("<title>", f"<title>{mark}: ", 1)
+    found = _BODY_TAG.search(html)
+    if found is None:
+        return banner + html
+    return html[: found.end()] + banner + html[found.end() :]
 
 
 def check_sms_length(tenant: TenantConfig, notice: Notice) -> None:
@@ -138,6 +167,8 @@ def _sms(tenant: TenantConfig, notice: Notice, language: str) -> tuple[str, SmsS
         if level not in rendered:
             raw = render_template(tenant, notice, language, "sms.txt.j2", sms_level=level)
             text = plain_punctuation(tidy(raw))
+            mark = mode_mark(notice, language)
+            text = f"{plain_punctuation(mark)}: {text}" if mark else text
             rendered[level] = (text, segments(text))
         text, info = rendered[level]
         if info.segments <= parts:

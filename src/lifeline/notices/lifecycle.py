@@ -73,6 +73,11 @@ def check_followable(parent: Notice, stage: Stage) -> None:
         )
     if parent.status == "resolved":
         raise Conflict(f"notice {parent.id} is already resolved")
+    if parent.approval not in (None, "approved"):
+        raise Conflict(
+            f"notice {parent.id} was never sent ({parent.status.replace('_', ' ')}): "
+            "approve or reject it instead"
+        )
     if stage == "update" and parent.status == "expired":
         raise Conflict(f"notice {parent.id} has expired; post a new notice instead")
 
@@ -104,4 +109,5 @@ def follow_up_document(parent: Notice, stage: Stage, body: UpdateIn | ResolveIn)
         else None,
         "stage": stage,
         "parent": parent.id,
+        "status": parent.mode,  # a drill's follow-ups are the drill's
     }

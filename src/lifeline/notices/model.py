@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from lifeline.core.vocabulary import NoticeStatus, Severity, Stage, best_language
+from lifeline.core.vocabulary import (
+    ApprovalState,
+    NoticeMode,
+    NoticeStatus,
+    Severity,
+    Stage,
+    best_language,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +36,18 @@ class Notice:
     parent_id: int | None = None
     """For an update or resolve: the notice it follows up."""
     extra: dict[str, str] = field(default_factory=dict)
+    mode: NoticeMode = "actual"
+    """CAP status: only ``actual`` notices reach everyone and appear in public."""
+    scenario: str | None = None
+    """The key of the prepared scenario it was made from, if any."""
+    approval: ApprovalState | None = None
+    """None: the tenant's policy asked no second person."""
+
+    @property
+    def public(self) -> bool:
+        """Whether the status page, the feed and the bot's /status may show it: a real
+        notice that went out (not a drill, not waiting for or refused approval)."""
+        return self.mode == "actual" and self.approval in (None, "approved")
 
     def language_for(self, wanted: str, default: str) -> str:
         """The language a member gets: theirs if the notice has it, else the tenant's, else any."""
@@ -53,4 +72,6 @@ def from_document(
         expires_at=datetime.fromisoformat(expires) if expires else None,
         stage=doc.get("stage", "alert"),
         parent_id=doc.get("parent"),
+        mode=doc.get("status") or "actual",
+        scenario=doc.get("scenario"),
     )

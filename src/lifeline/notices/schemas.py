@@ -18,8 +18,8 @@ from pydantic import (
     model_validator,
 )
 
-from lifeline.core.fields import InputModel, Topic
-from lifeline.core.vocabulary import ChannelKind, Language, Severity
+from lifeline.core.fields import InputModel, ScenarioKey, Topic, not_null
+from lifeline.core.vocabulary import ChannelKind, Language, NoticeMode, Severity
 
 
 def _strip(value: str) -> str:
@@ -29,28 +29,40 @@ def _strip(value: str) -> str:
     return value
 
 
+def _unique(value: list[str]) -> list[str]:
+    if len(set(value)) != len(value):
+        raise ValueError("must not repeat an entry")
+    return value
+
+
 Headline = Annotated[str, AfterValidator(_strip), Field(min_length=1, max_length=200)]
 Body = Annotated[str, Field(max_length=4000)]
+Services = Annotated[list[str], AfterValidator(_unique), Field(max_length=20)]
+Topics = Annotated[list[Topic], AfterValidator(_unique), Field(min_length=1, max_length=10)]
+Channels = Annotated[list[ChannelKind], AfterValidator(_unique), Field(min_length=1)]
 
 
 class NoticeIn(InputModel):
-    """``POST /v1/notices``: an outage notice, after the Common Alerting Protocol."""
+    """``POST /v1/notices``: an outage notice, after the Common Alerting Protocol.
 
-    severity: Severity
-    headline: dict[Language, Headline] = Field(min_length=1)
+    With ``scenario``, the prepared notice of that key is sent, and any other field given
+    here replaces the scenario's (``lifeline.scenarios``); without, severity and headline
+    are required.
+    """
+
+    severity: Severity | None = Field(default=None, json_schema_extra=not_null)
+    headline: dict[Language, Headline] | None = Field(
+        default=None, min_length=1, json_schema_extra=not_null
+    )
     body: dict[Language, Body] = Field(default_factory=dict)
-    services: list[str] = Field(default_factory=list, max_length=20)
-    topics: list[Topic] = Field(default_factory=lambda: ["outages"], min_length=1, max_length=10)
-    channels: list[ChannelKind] | None = Field(default=None, min_length=1)
+    services: Services = Field(default_factory=list)
+    topics: Topics = Field(default_factory=lambda: ["outages"])
+    channels: Channels | None = None
     """None means every channel the tenant offers."""
     expires_at: AwareDatetime | None = None
-
-    @field_validator("services", "topics", "channels")
-    @classmethod
-    def _no_duplicates(cls, value: list[str] | None) -> list[str] | None:
-        if value is not None and len(set(value)) != len(value):
-            raise ValueError("must not repeat an entry")
-        return value
+    status: NoticeMode = "actual"
+    """CAP status: ``exercise`` and ``test`` reach members flagged ``tester`` only."""
+    scenario: ScenarioKey | None = Field(default=None, json_schema_extra=not_null)
 
     @field_validator("expires_at")
     @classmethod
@@ -61,6 +73,12 @@ class NoticeIn(InputModel):
 
     @model_validator(mode="after")
     def _body_languages(self) -> NoticeIn:
+        if self.scenario is None:
+            missing = [name for name in ("severity", "headline") if getattr(self, name) is None]
+            if missing:
+                raise ValueError(f"{missing[0]}: required unless a scenario is named")
+        if self.headline is None:
+            return self  # checked once the scenario's headline is known
         extra = set(self.body) - set(self.headline)
         if extra:
             raise ValueError(f"body has a language without a headline: {', '.join(sorted(extra))}")

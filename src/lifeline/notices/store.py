@@ -13,7 +13,7 @@ import builtins
 import hashlib
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -67,10 +67,13 @@ class NoticeStore:
         idempotency_key: str | None = None,
         fingerprint: str = "",
         parent_id: int | None = None,
+        fields: Mapping[str, str] | None = None,
     ) -> tuple[Notice, bool]:
         """Store a notice; with a known Idempotency-Key return the first one instead.
 
-        ``created`` is False for a replay; a replay whose request differs raises Conflict.
+        ``fields`` are stored with it in the same step (a pending approval must never be
+        seen without its mark). ``created`` is False for a replay; a replay whose request
+        differs raises Conflict.
         """
         idem = _idempotency(tenant_id, idempotency_key) if idempotency_key else None
         if idem is not None:
@@ -88,6 +91,7 @@ class NoticeStore:
                 defaults.IDEMPOTENCY_TTL_SECONDS,
                 int(time.time() * 1000),
                 "notices" if parent_id is None else "followups",
+                *(item for pair in (fields or {}).items() for item in pair),
             ],
         )
         if status == "created":
@@ -190,6 +194,11 @@ class NoticeStore:
         """Set a field only if it is not set yet; True if this call set it."""
         return bool(self.redis.hsetnx(notice_key(tenant_id, notice_id), name, value))
 
+    def fields(self, tenant_id: str, notice_id: int, *names: str) -> dict[str, str]:
+        """Those of these stored fields that are set."""
+        values = self.redis.hmget(notice_key(tenant_id, notice_id), list(names))
+        return {n: v for n, v in zip(names, cast(list[str | None], values), strict=True) if v}
+
     def field(self, tenant_id: str, notice_id: int, name: str) -> str | None:
         """One stored field of a notice (e.g. ``planned``)."""
         return cast(str | None, self.redis.hget(notice_key(tenant_id, notice_id), name))
@@ -203,6 +212,13 @@ def _decode(tenant_id: str, notice_id: int, fields: dict[str, str]) -> Notice:
     created = datetime.fromtimestamp(int(fields["created"]) / 1000, UTC)
     notice = from_document(notice_id, tenant_id, json.loads(fields["doc"]), created_at=created)
     status = fields.get("status", "active")
-    if status == "active" and notice.expires_at and notice.expires_at <= datetime.now(UTC):
+    approval = fields.get("approval")
+    now = datetime.now(UTC)
+    if approval == "pending":
+        lapsed = int(fields.get("approval_until", 0)) <= now.timestamp() * 1000
+        status = "expired" if lapsed else "pending_approval"
+    elif approval == "rejected":
+        status = "rejected"
+    if status == "active" and notice.expires_at and notice.expires_at <= now:
         status = "expired"
-    return replace(notice, status=cast(Any, status))
+    return replace(notice, status=cast(Any, status), approval=cast(Any, approval))

@@ -59,7 +59,7 @@ def read_status(store: NoticeStore, tenant_id: str, *, now: datetime | None = No
     shown = [
         n
         for n in store.list(tenant_id, limit=defaults.STATUS_MAX_NOTICES)
-        if n.status == "active" or n.created_at >= since
+        if n.public and (n.status == "active" or n.created_at >= since)
     ]
     followups = store.followups_of(tenant_id, [n.id for n in shown])
     for notice in shown:
