@@ -36,7 +36,10 @@ def unchanged(
             NOTICE | {"severity": "apocalyptic"},
             ["body.severity: Input should be 'minor', 'major' or 'critical'"],
         ),
-        ({k: v for k, v in NOTICE.items() if k != "headline"}, ["headline: required unless a scenario is named"]),
+        (
+            {k: v for k, v in NOTICE.items() if k != "headline"},
+            ["headline: required unless a scenario is named"],
+        ),
         (NOTICE | {"headline": {"de": "  "}, "body": {}}, ["body.headline.de"]),
         (NOTICE | {"headline": {"fr": "Panne"}, "body": {}}, ["body.headline.fr"]),
         (NOTICE | {"topics": ["outages", "outages"]}, ["body.topics"]),

@@ -41,6 +41,10 @@ class AdminClient:
         reply = self._request("POST", "/v1/notices", json=body, headers={"Idempotency-Key": key})
         return int(reply["id"])
 
+    def decide(self, notice_id: int, decision: str, note: str = "") -> dict[str, Any]:
+        """Approve or reject (``decision``) a notice waiting for a second person."""
+        return self._request("POST", f"/v1/notices/{notice_id}/{decision}", json={"note": note})
+
     def notice(self, notice_id: int) -> dict[str, Any]:
         """The notice with its per-channel progress."""
         return self._request("GET", f"/v1/notices/{notice_id}")

@@ -231,6 +231,52 @@ def notice_send(
     print(notice_id)
 
 
+def _decide(decision: str, notice_id: int, api_url: str, key: str, note: str) -> None:
+    from lifeline.cli.admin_client import AdminClient
+
+    client = AdminClient(api_url, _need_key(key))
+    try:
+        state = client.decide(notice_id, decision, note)
+    finally:
+        client.close()
+    approval = state.get("approval") or {}
+    err.print(
+        f"notice {notice_id}: {state['status'].replace('_', ' ')} "
+        f"(proposed by {approval.get('proposed_by', '?')}, "
+        f"{DECIDED[decision]} by {approval.get('decided_by', '?')})",
+        highlight=False,
+    )
+    print(state["status"])
+
+
+DECIDED = {"approve": "approved", "reject": "rejected"}
+NoteOpt = Annotated[str, typer.Option(help="Why, in a few words, for the audit log.")]
+
+
+@notice_app.command("approve")
+@friendly
+def notice_approve(
+    notice_id: Annotated[int, typer.Argument(help="Id of the notice waiting for approval.")],
+    api_url: ApiUrl = "http://127.0.0.1:8000",
+    key: ApiKeyOpt = "",
+    note: NoteOpt = "",
+) -> None:
+    """Approve a notice another person posted: its delivery starts (four eyes)."""
+    _decide("approve", notice_id, api_url, key, note)
+
+
+@notice_app.command("reject")
+@friendly
+def notice_reject(
+    notice_id: Annotated[int, typer.Argument(help="Id of the notice waiting for approval.")],
+    api_url: ApiUrl = "http://127.0.0.1:8000",
+    key: ApiKeyOpt = "",
+    note: NoteOpt = "",
+) -> None:
+    """Reject a notice another person posted: it is never sent."""
+    _decide("reject", notice_id, api_url, key, note)
+
+
 @notice_app.command("watch")
 @friendly
 def notice_watch(

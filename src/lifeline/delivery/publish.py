@@ -142,6 +142,9 @@ def follow_up(
             return replayed, False
     parent = store.get(tenant.id, parent_id)
     lifecycle.check_followable(parent, stage)
+    if isinstance(body, ResolveIn) and body.scenario and not body.body:
+        closing = ScenarioStore(store.redis).get(tenant.id, body.scenario).body
+        body = ResolveIn.model_validate({"body": closing, "scenario": body.scenario})
     doc = lifecycle.follow_up_document(parent, stage, body)
     if "sms" in parent.channels:
         messages.check_sms_length(tenant, draft(tenant, doc))

@@ -96,6 +96,8 @@ class UpdateIn(InputModel):
 
 
 class ResolveIn(InputModel):
-    """``POST /v1/notices/{id}/resolve``: services are back; optional closing words."""
+    """``POST /v1/notices/{id}/resolve``: services are back; optional closing words, or
+    those of a scenario (``{"scenario": "all-clear"}``)."""
 
     body: dict[Language, Body] = Field(default_factory=dict)
+    scenario: ScenarioKey | None = Field(default=None, json_schema_extra=not_null)

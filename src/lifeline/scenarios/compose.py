@@ -21,8 +21,9 @@ def compose(scenario: Scenario, posted: NoticeIn) -> NoticeIn:
         return NoticeIn.model_validate({**scenario.notice_fields(), **given})
     except ValidationError as exc:
         error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"]) or "scenario"
+        # The one check of the whole notice is the body's languages against the headline's.
+        where = ".".join(str(part) for part in error["loc"]) or "body"
+        why = error["msg"].removeprefix("Value error, ")
         raise InvalidInput(
-            f"scenario {scenario.key!r} with the given fields: {where}: {error['msg']}",
-            field=where,
+            f"scenario {scenario.key!r} with the given fields: {why}", field=where
         ) from None
