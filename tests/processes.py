@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests import reaper
@@ -192,3 +193,15 @@ def wait_until(predicate: Callable[[], bool], *, timeout: float, what: str) -> N
             return
         time.sleep(0.1)
     pytest.fail(f"timed out waiting for {what}")
+
+
+def wait_healthy(base: str, *, timeout: float = 30) -> None:
+    """Wait until a ``lifeline api``/``web`` process answers ``/healthz``; fail if it never does."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    pytest.fail(f"{base} did not come up")

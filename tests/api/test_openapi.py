@@ -7,11 +7,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import redis
 
@@ -19,6 +17,7 @@ from lifeline.access import apikeys
 from lifeline.cli.embedded_redis import free_port
 from tests import reaper
 from tests.api.helpers import TestClient, assert_error
+from tests.processes import wait_healthy
 
 
 @pytest.fixture
@@ -113,7 +112,7 @@ path = "{outbox}"
         )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(base)
+        wait_healthy(base)
         har = tmp_path / "fuzz.har"
         fuzz = reaper.run(
             [
@@ -140,14 +139,3 @@ path = "{outbox}"
     ]
     assert slow == [], [(e["request"]["url"], e["time"]) for e in slow[:3]]
     assert "Traceback" not in log.read_text(errors="replace")
-
-
-def _wait_healthy(base: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    pytest.fail("the API did not come up")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,23 +16,11 @@ from lifeline.access import apikeys
 from lifeline.cli.embedded_redis import free_port
 from tests import reaper
 from tests.api.helpers import NOTICE
+from tests.cli import test_commands
 from tests.cli.test_commands import lifeline
+from tests.processes import wait_healthy
 
-CONFIG = """
-[redis]
-url = "{redis_url}"
-
-[[tenants]]
-id = "demo-bkk"
-name = "Demo BKK"
-
-[tenants.approval]
-severities = ["critical"]
-
-[tenants.channels.email]
-provider = "outbox"
-path = "{outbox}"
-"""
+CONFIG = test_commands.CONFIG + '\n[tenants.approval]\nseverities = ["critical"]\n'
 
 
 @pytest.fixture
@@ -52,15 +39,7 @@ def api_url(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
                               env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("the API did not come up")
+        wait_healthy(base)
         yield base
     finally:
         server.terminate()

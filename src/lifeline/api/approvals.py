@@ -15,7 +15,6 @@ from lifeline.api.deps import AuditDep, RequirePublisher, TenantDep
 from lifeline.api.notices import Preview, present
 from lifeline.api.schemas import NoticeOut
 from lifeline.approvals import Decision
-from lifeline.config import TenantConfig
 from lifeline.core.fields import InputModel
 from lifeline.core.vocabulary import AuditAction
 from lifeline.server.deps import NoticeStoreDep, PlanQueueDep, RedisDep
@@ -30,41 +29,46 @@ class DecisionIn(InputModel):
     note: str = Field(default="", max_length=500)
 
 
-@router.post(
-    "/{notice_id}/approve",
-    summary="Approve a notice waiting for a second person",
-    responses=responses(401, 403, 404, 409, 422, 503),
-)
-def approve_notice(
-    notice_id: int,
-    tenant: TenantDep,
-    client: RedisDep,
-    store: NoticeStoreDep,
-    plan_queue: PlanQueueDep,
-    audit: AuditDep,
-    body: DecisionIn | None = None,
-) -> NoticeOut:
-    """Release the notice: its delivery starts. 403 for the key label that proposed it;
-    409 if it is not waiting (already decided, lapsed, or it never needed approval)."""
-    return _decide(notice_id, "approved", tenant, client, store, plan_queue, audit, body)
+def _decision_route(verb: str, decision: Decision, effect: str) -> None:
+    """``POST /v1/notices/{id}/<verb>``: the second person's decision."""
+
+    def decide(
+        notice_id: int,
+        tenant: TenantDep,
+        client: RedisDep,
+        store: NoticeStoreDep,
+        plan_queue: PlanQueueDep,
+        audit: AuditDep,
+        body: DecisionIn | None = None,
+    ) -> NoticeOut:
+        notice = delivery.release(
+            tenant=tenant,
+            notice_id=notice_id,
+            by=audit.actor,
+            decision=decision,
+            store=store,
+            plan_queue=plan_queue,
+        )
+        action: AuditAction = "notice.approve" if decision == "approved" else "notice.reject"
+        audit.record(action, notice_id, note=body.note if body else "")
+        return present(client, store, notice)
+
+    decide.__doc__ = (
+        f"{effect} 403 for the key label that proposed it; 409 if it is not waiting "
+        "(already decided, lapsed, or it never needed approval)."
+    )
+    router.add_api_route(
+        f"/{{notice_id}}/{verb}",
+        decide,
+        methods=["POST"],
+        name=f"{verb}_notice",
+        summary=f"{verb.capitalize()} a notice waiting for a second person",
+        responses=responses(401, 403, 404, 409, 422, 503),
+    )
 
 
-@router.post(
-    "/{notice_id}/reject",
-    summary="Reject a notice waiting for a second person",
-    responses=responses(401, 403, 404, 409, 422, 503),
-)
-def reject_notice(
-    notice_id: int,
-    tenant: TenantDep,
-    client: RedisDep,
-    store: NoticeStoreDep,
-    plan_queue: PlanQueueDep,
-    audit: AuditDep,
-    body: DecisionIn | None = None,
-) -> NoticeOut:
-    """Drop the notice: it is never sent. Same rules as approving."""
-    return _decide(notice_id, "rejected", tenant, client, store, plan_queue, audit, body)
+_decision_route("approve", "approved", "Release the notice: its delivery starts.")
+_decision_route("reject", "rejected", "Drop the notice: it is never sent.")
 
 
 @router.get(
@@ -76,26 +80,3 @@ def preview_stored(notice_id: int, tenant: TenantDep, store: NoticeStoreDep) -> 
     """What each channel sends (or would send) in each language: what an approver reads."""
     notice = store.get(tenant.id, notice_id)
     return messages.preview(tenant, notice, notice.channels)  # type: ignore[arg-type]
-
-
-def _decide(
-    notice_id: int,
-    decision: Decision,
-    tenant: TenantConfig,
-    client: RedisDep,
-    store: NoticeStoreDep,
-    plan_queue: PlanQueueDep,
-    audit: AuditDep,
-    body: DecisionIn | None,
-) -> NoticeOut:
-    notice = delivery.release(
-        tenant=tenant,
-        notice_id=notice_id,
-        by=audit.actor,
-        decision=decision,
-        store=store,
-        plan_queue=plan_queue,
-    )
-    action: AuditAction = "notice.approve" if decision == "approved" else "notice.reject"
-    audit.record(action, notice_id, note=body.note if body else "")
-    return present(client, store, notice)

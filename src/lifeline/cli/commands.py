@@ -253,28 +253,24 @@ DECIDED = {"approve": "approved", "reject": "rejected"}
 NoteOpt = Annotated[str, typer.Option(help="Why, in a few words, for the audit log.")]
 
 
-@notice_app.command("approve")
-@friendly
-def notice_approve(
-    notice_id: Annotated[int, typer.Argument(help="Id of the notice waiting for approval.")],
-    api_url: ApiUrl = "http://127.0.0.1:8000",
-    key: ApiKeyOpt = "",
-    note: NoteOpt = "",
-) -> None:
-    """Approve a notice another person posted: its delivery starts (four eyes)."""
-    _decide("approve", notice_id, api_url, key, note)
+def _decision_command(verb: str, effect: str) -> None:
+    """``lifeline notice <verb> ID``: the second person's decision, through the API."""
+
+    @friendly
+    def command(
+        notice_id: Annotated[int, typer.Argument(help="Id of the notice waiting for approval.")],
+        api_url: ApiUrl = "http://127.0.0.1:8000",
+        key: ApiKeyOpt = "",
+        note: NoteOpt = "",
+    ) -> None:
+        _decide(verb, notice_id, api_url, key, note)
+
+    command.__doc__ = f"{verb.capitalize()} a notice another person posted: {effect}"
+    notice_app.command(verb)(command)
 
 
-@notice_app.command("reject")
-@friendly
-def notice_reject(
-    notice_id: Annotated[int, typer.Argument(help="Id of the notice waiting for approval.")],
-    api_url: ApiUrl = "http://127.0.0.1:8000",
-    key: ApiKeyOpt = "",
-    note: NoteOpt = "",
-) -> None:
-    """Reject a notice another person posted: it is never sent."""
-    _decide("reject", notice_id, api_url, key, note)
+_decision_command("approve", "its delivery starts (four eyes).")
+_decision_command("reject", "it is never sent.")
 
 
 @notice_app.command("watch")
