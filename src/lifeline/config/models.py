@@ -120,20 +120,27 @@ PROVIDER_SHAPES = ("one", "many")
 no such key (``loading`` leaves them out of messages)."""
 
 
-def _chain(provider: Any) -> Any:
-    """One table or an ordered array of 1 … ``MAX_CHANNEL_PROVIDERS`` tables of ``provider``."""
-    many = Annotated[
-        list[provider],  # type: ignore[valid-type]
+EmailProviders = Annotated[
+    Annotated[EmailProvider, Tag("one")]
+    | Annotated[
+        list[EmailProvider],
         Field(min_length=1, max_length=defaults.MAX_CHANNEL_PROVIDERS),
-    ]
-    return Annotated[
-        Annotated[provider, Tag("one")] | Annotated[many, Tag("many")],
-        Discriminator(_one_or_many),
-    ]
+        Tag("many"),
+    ],
+    Discriminator(_one_or_many),
+]
+"""One email provider table, or an ordered array of 1 … ``MAX_CHANNEL_PROVIDERS`` of them."""
 
-
-EmailProviders = _chain(EmailProvider)
-SmsProviders = _chain(SmsProvider)
+SmsProviders = Annotated[
+    Annotated[SmsProvider, Tag("one")]
+    | Annotated[
+        list[SmsProvider],
+        Field(min_length=1, max_length=defaults.MAX_CHANNEL_PROVIDERS),
+        Tag("many"),
+    ],
+    Discriminator(_one_or_many),
+]
+"""One SMS provider table, or an ordered array of 1 … ``MAX_CHANNEL_PROVIDERS`` of them."""
 
 
 class TenantChannels(_Section):
