@@ -154,8 +154,8 @@ class TenantChannels(_Section):
     """
 
     telegram: TelegramProvider | None = None
-    email_providers: EmailProviders | None = Field(default=None, validation_alias="email")
-    sms_providers: SmsProviders | None = Field(default=None, validation_alias="sms")
+    email_providers: EmailProviders | None = Field(default=None, alias="email")
+    sms_providers: SmsProviders | None = Field(default=None, alias="sms")
 
     @model_validator(mode="after")
     def _unique_names(self) -> TenantChannels:
