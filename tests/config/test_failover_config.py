@@ -55,11 +55,13 @@ def test_an_array_keeps_its_order_names_and_breaker_settings(tmp_path: Path) -> 
 
     assert [name for name, _ in found] == ["primary", "http-2", "http-3", "outbox"]
     first = found[0][1]
-    assert isinstance(first, HttpSmsConfig) and first.url == "http://a.example"
+    assert isinstance(first, HttpSmsConfig)
+    assert first.url == "http://a.example"
     assert (first.breaker.cooldown_seconds, first.breaker.failure_streak) == (5, 3)
     assert found[1][1].breaker.cooldown_seconds == defaults.BREAKER_COOLDOWN_SECONDS
     # Everything that knows one provider per channel sees the first.
-    assert channels_cfg.sms is first and channels_cfg.configured()["sms"] is first
+    assert channels_cfg.sms is first
+    assert channels_cfg.configured()["sms"] is first
 
 
 @pytest.mark.parametrize(
