@@ -110,3 +110,15 @@ def test_telegram_takes_one_provider_only(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match=r"tenants\[0\]\.channels\.telegram"):
         load(tmp_path, telegram)
+
+
+def test_the_readme_example_loads(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("Two SMS gateways", 1)[1].split("```toml", 1)[1].split("```", 1)[0]
+    path = tmp_path / "lifeline.toml"
+    path.write_text(TENANT + example, encoding="utf-8")
+    env = {"SMS_A_TOKEN": "a", "SEVEN_API_KEY": "k"}
+
+    channels = load_settings(path, env=env).tenants[0].channels
+
+    assert [name for name, _ in channels.providers("sms")] == ["gateway-a", "seven"]
