@@ -16,6 +16,7 @@ def test_an_sms_fits_the_smallest_max_segments_of_the_chain() -> None:
     wide = messages.preview(alone, make_notice(services=MANY), ["sms"])["sms"]["de"]
     narrow = messages.preview(chained, make_notice(services=MANY), ["sms"])["sms"]["de"]
 
+    assert isinstance(wide["segments"], int)
     assert wide["segments"] > 1
     assert narrow["segments"] == 1
     assert narrow["dropped"] == ["body", "advice", "services"]
