@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from lifeline.channels import Delivered, Failed, Message, Recipient, RetryLater
 from lifeline.channels.http_sms import HttpSmsConfig
 from lifeline.delivery.breaker import health
-from lifeline.delivery.failover import ProviderChain, channel_rate, open_channel
+from lifeline.delivery.failover import ProviderChain, channel_for, channel_rate
 from lifeline.delivery.ratelimit import RateLimiter
 from tests.providers.smsgateway import SmsGatewayServer
 
@@ -105,6 +105,6 @@ def test_one_provider_is_sent_through_as_before(
     one = [("http", gateway(sms_gateway, rate=20))]
     two = [*one, ("gw-b", gateway(second, rate=50))]
 
-    assert not isinstance(open_channel(client, "demo-bkk", "sms", one), ProviderChain)
-    assert isinstance(open_channel(client, "demo-bkk", "sms", two), ProviderChain)
+    assert not isinstance(channel_for(client, "demo-bkk", "sms", one), ProviderChain)
+    assert isinstance(channel_for(client, "demo-bkk", "sms", two), ProviderChain)
     assert (channel_rate(one), channel_rate(two)) == (20, 50)

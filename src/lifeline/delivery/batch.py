@@ -72,7 +72,7 @@ async def deliver_batch(
         members = batch.members.get_many(tenant_id, todo)
         replies = _replies_to(rt, notice, kind, todo)
         work = [(mid, members.get(mid), replies.get(mid)) for mid in todo]
-        channel = failover.open_channel(client, tenant_id, kind, providers)
+        channel = failover.channel_for(client, tenant_id, kind, providers)
         async with ledger.running(), channel:
             counts = await batch.run(channel, work)
         _measured(rt, batch, counts)

@@ -56,7 +56,7 @@ async def send_direct(tenant_id: str, kind: ChannelKind, address: str, message: 
     limiter = RateLimiter(client, tenant_id, kind, failover.channel_rate(providers))
     recipient = Recipient(member_id=0, address=address, language=message.language)
     try:
-        async with failover.open_channel(client, tenant_id, kind, providers) as channel:
+        async with failover.channel_for(client, tenant_id, kind, providers) as channel:
             for attempt in range(1, rt.settings.worker.max_attempts + 1):
                 await limiter.acquire()
                 outcome = await channel.send(recipient, message)

@@ -32,13 +32,13 @@ from lifeline.delivery.breaker import Breakers
 from lifeline.delivery.ratelimit import RateLimiter
 
 
-def open_channel(
+def channel_for(
     client: aioredis.Redis,
     tenant_id: str,
     kind: ChannelKind,
     providers: Sequence[tuple[str, ProviderConfig]],
 ) -> Channel:
-    """The channel to send through: the one provider's own, or a chain of several."""
+    """The channel to send through (not yet opened): the one provider's own, or a chain."""
     if len(providers) == 1:
         return providers[0][1].create(kind=kind, tenant_id=tenant_id)
     return ProviderChain(client, tenant_id, kind, providers)
