@@ -20,7 +20,10 @@ SERIES = re.compile(r"\b(lifeline_[a-z_]+)")
 
 
 def served(make_settings: Callable[..., Settings]) -> set[str]:
-    with TestClient(create_app(make_settings())) as api:
+    outbox = {"provider": "outbox", "path": "outbox"}
+    # Two SMS providers: the per-provider series are served for channels with several.
+    sms = [outbox | {"name": "first"}, outbox | {"name": "second"}]
+    with TestClient(create_app(make_settings(channels={"sms": sms}))) as api:
         answer = api.get("/metrics")
     assert answer.status_code == 200
     names = set()

@@ -13,6 +13,7 @@ One server answers all three APIs:
     with SmsGatewayServer() as gw:                       # or the ``sms_gateway`` fixture
         gw.fail_next(1, "429")                           # 429 + Retry-After: gw.retry_after
         gw.invalid_numbers.add("+4915100000000")         # refused for good, every time
+        gw.down = True                                   # 503 to every send until False
         gw.delivered                                     # [Sms, ...] accepted only
 
 Fault kinds: ``429``, ``500``, ``invalid_number``, ``slow`` (stalls, then 500).
@@ -77,6 +78,9 @@ class SmsGatewayServer(StandInServer):
         """Numbers refused as invalid on every send."""
         self.unsubscribed_numbers: set[str] = set()
         """Numbers that opted out (Twilio 21610; 403 on the generic gateway)."""
+        self.down = False
+        """While True, every send (of all three APIs) is answered 503: a gateway that is
+        down behind its load balancer. Set it back to False and it recovers."""
 
     @property
     def delivered(self) -> list[Sms]:
@@ -101,6 +105,8 @@ class SmsGatewayServer(StandInServer):
         api = apis.get(route)
         if api is None:
             return Reply(404, {"error": "not found"})
+        if self.down:
+            return Reply(503, {"error": {"code": "unavailable", "message": "Service Unavailable"}})
         if not api.authorised(self, path, headers):
             return api.refuse(401, "unauthorized", "invalid credentials")
         fault = self._next_fault(route)

@@ -81,6 +81,22 @@ class Failed:
 Outcome = Delivered | RetryLater | Failed
 
 
+class BreakerConfig(BaseModel):
+    """``breaker = {...}`` on a provider of a channel with several: when to stop sending
+    through it and when to try it again (each key defaults to ``defaults.BREAKER_*``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    window_seconds: int = Field(default=defaults.BREAKER_WINDOW_SECONDS, ge=6, le=3600)
+    min_attempts: int = Field(default=defaults.BREAKER_MIN_ATTEMPTS, ge=1, le=10_000)
+    error_share: float = Field(default=defaults.BREAKER_ERROR_SHARE, gt=0, le=1)
+    failure_streak: int = Field(default=defaults.BREAKER_FAILURE_STREAK, ge=1, le=10_000)
+    cooldown_seconds: float = Field(default=defaults.BREAKER_COOLDOWN_SECONDS, gt=0, le=3600)
+
+
+_PROVIDER_NAME = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+
+
 class ProviderConfig(BaseModel):
     """Settings shared by every provider; each provider's model adds its own."""
 
@@ -89,7 +105,13 @@ class ProviderConfig(BaseModel):
     rate_per_second: float = Field(
         default=defaults.PROVIDER_RATE_PER_SECOND, gt=0, le=defaults.MAX_RATE_PER_SECOND
     )
-    """Messages per second this tenant may send on this channel, across all workers."""
+    """Messages per second this tenant may send through this provider, across all workers
+    (each provider of a channel with several keeps its own)."""
+    name: str | None = Field(default=None, pattern=_PROVIDER_NAME)
+    """What /readyz, /metrics and the breaker call this provider; unique within a channel.
+    Default: its ``provider`` (``http``), or ``http-2`` for the second of the same kind."""
+    breaker: BreakerConfig = BreakerConfig()
+    """When a channel with several providers moves off this one (unused with one)."""
 
     @abc.abstractmethod
     def create(self, *, kind: ChannelKind, tenant_id: str) -> Channel:

@@ -308,8 +308,8 @@ def check_config(
     check_templates(configured)
     for tenant in configured.tenants:
         channels = ", ".join(
-            f"{kind}={cfg.model_dump()['provider']}"
-            for kind, cfg in tenant.channels.configured().items()
+            f"{kind}={' → '.join(name for name, _ in tenant.channels.providers(kind))}"
+            for kind in tenant.channels.configured()
         )
         print(f"{tenant.id}: {tenant.name} ({channels or 'no channels'})")
 

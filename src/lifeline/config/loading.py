@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from lifeline.config.models import Settings
+from lifeline.config.models import PROVIDER_SHAPES, Settings
 from lifeline.core.errors import ConfigError
 from lifeline.core.locations import dotted
 
@@ -118,6 +118,8 @@ def _key_path(loc: tuple[str | int, ...], data: Any) -> tuple[str | int, ...]:
     for part in loc:
         if isinstance(node, dict) and part not in node and node.get("provider") == part:
             continue  # the discriminator's tag, not a key of the file
+        if part in PROVIDER_SHAPES and not (isinstance(node, dict) and part in node):
+            continue  # one provider table or an array of them: a tag, not a key either
         path.append(part)
         if isinstance(node, dict):
             node = node.get(part)

@@ -16,8 +16,10 @@ from pydantic import (
     AnyHttpUrl,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     SecretStr,
+    Tag,
     field_validator,
     model_validator,
 )
@@ -108,17 +110,98 @@ class WorkerConfig(_Section):
     """How long who-got-what (member ids per notice) is kept after a notice's last send."""
 
 
+def _one_or_many(value: Any) -> str:
+    """Which shape a channel's providers are written in: one table or an array of tables."""
+    return "many" if isinstance(value, list) else "one"
+
+
+PROVIDER_SHAPES = ("one", "many")
+"""The tags of the two shapes; pydantic puts them into an error's location, the file has
+no such key (``loading`` leaves them out of messages)."""
+
+
+EmailProviders = Annotated[
+    Annotated[EmailProvider, Tag("one")]
+    | Annotated[
+        list[EmailProvider],
+        Field(min_length=1, max_length=defaults.MAX_CHANNEL_PROVIDERS),
+        Tag("many"),
+    ],
+    Discriminator(_one_or_many),
+]
+"""One email provider table, or an ordered array of 1 … ``MAX_CHANNEL_PROVIDERS`` of them."""
+
+SmsProviders = Annotated[
+    Annotated[SmsProvider, Tag("one")]
+    | Annotated[
+        list[SmsProvider],
+        Field(min_length=1, max_length=defaults.MAX_CHANNEL_PROVIDERS),
+        Tag("many"),
+    ],
+    Discriminator(_one_or_many),
+]
+"""One SMS provider table, or an ordered array of 1 … ``MAX_CHANNEL_PROVIDERS`` of them."""
+
+
 class TenantChannels(_Section):
-    """``[tenants.channels.*]``: one provider per channel kind; absent means not offered."""
+    """``[tenants.channels.*]``: the providers per channel kind; absent means not offered.
+
+    Email and SMS take one provider table or an ordered array of them
+    (``[[tenants.channels.sms]]``): the first is used while its breaker lets it, the next
+    when it fails (``lifeline.delivery.failover``). ``email`` and ``sms`` are the first;
+    ``providers(kind)`` names them all. Telegram has one: a second bot would be a
+    different bot, which members never started.
+    """
 
     telegram: TelegramProvider | None = None
-    email: EmailProvider | None = None
-    sms: SmsProvider | None = None
+    email_providers: EmailProviders | None = Field(default=None, alias="email")
+    sms_providers: SmsProviders | None = Field(default=None, alias="sms")
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> TenantChannels:
+        for kind in ("email", "sms"):
+            seen: dict[str, int] = {}
+            for index, (name, _) in enumerate(self.providers(kind)):
+                if name in seen:
+                    raise ValueError(
+                        f"{kind}[{index}].name: {name!r} is the name of {kind}[{seen[name]}] "
+                        "too; give each provider of a channel its own name"
+                    )
+                seen[name] = index
+        return self
+
+    @property
+    def email(self) -> ProviderConfig | None:
+        """The first (preferred) email provider."""
+        return _first(self.email_providers)
+
+    @property
+    def sms(self) -> ProviderConfig | None:
+        """The first (preferred) SMS provider."""
+        return _first(self.sms_providers)
 
     def configured(self) -> dict[str, ProviderConfig]:
-        """The channel kinds this tenant offers, with their provider settings."""
+        """The channel kinds this tenant offers, each with its first provider's settings."""
         found = {"telegram": self.telegram, "email": self.email, "sms": self.sms}
         return {kind: cfg for kind, cfg in found.items() if cfg is not None}
+
+    def providers(self, kind: str) -> list[tuple[str, ProviderConfig]]:
+        """Every provider of a channel kind in the order they are tried, with its name
+        (``name``, else its ``provider``, ``-<position>`` when that one occurs twice)."""
+        found: object = {"telegram": self.telegram, "email": self.email_providers,
+                         "sms": self.sms_providers}.get(kind)  # fmt: skip
+        configs = [c for c in (found if isinstance(found, list) else [found])
+                   if isinstance(c, ProviderConfig)]  # fmt: skip
+        kinds = [str(getattr(c, "provider", "provider")) for c in configs]
+        return [
+            (c.name or (k if kinds.count(k) == 1 else f"{k}-{i + 1}"), c)
+            for i, (c, k) in enumerate(zip(configs, kinds, strict=True))
+        ]
+
+
+def _first(found: object) -> ProviderConfig | None:
+    first = found[0] if isinstance(found, list) else found
+    return first if isinstance(first, ProviderConfig) else None
 
 
 def _country(value: str) -> str:

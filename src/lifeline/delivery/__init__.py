@@ -15,6 +15,7 @@ publish.py    check, store, queue the planning job      plan.py      planning jo
 batch.py      batch jobs                                broadcast.py the public channel
 ledger.py     a batch run's claims and outcomes         records.py   reading them back
 ratelimit.py  shared rate limits (GCRA in Redis)        queues.py    queue names, job options
+failover.py   a channel with several providers          breaker.py   their breakers in Redis
 context.py    the worker's settings and clients         worker.py    ``lifeline worker``
 
 Jobs are plain module-level functions taking ids, safe to run again: the planner re-enqueues

@@ -22,7 +22,7 @@ from lifeline.config import TenantConfig, WebConfig, WorkerConfig
 from lifeline.core import defaults
 from lifeline.core.vocabulary import ChannelKind
 from lifeline.db import connect_async
-from lifeline.delivery import context, metrics, records
+from lifeline.delivery import context, failover, metrics, records
 from lifeline.delivery.context import WorkerContext
 from lifeline.delivery.ledger import BUSY, DONE, RECLAIMED, DeliveryLedger, Done
 from lifeline.delivery.metrics import BatchMetrics
@@ -44,7 +44,8 @@ async def deliver_batch(
     """Send one notice to these members on one channel and record each outcome."""
     rt = context.current()
     tenant = rt.settings.tenant(tenant_id)
-    provider = tenant.channels.configured().get(kind) if tenant else None
+    providers = tenant.channels.providers(kind) if tenant else []
+    provider = providers[0][1] if providers else None
     client = connect_async(rt.settings.redis.url)
     ledger = DeliveryLedger(client, tenant_id, notice_id, kind)
     retention = rt.settings.worker.delivery_retention_days * 86400
@@ -64,14 +65,15 @@ async def deliver_batch(
             notices=notices,
             members=MemberStore(rt.redis),
             worker=rt.settings.worker,
-            limiter=RateLimiter(client, tenant_id, kind, provider.rate_per_second),
+            limiter=RateLimiter(client, tenant_id, kind, failover.channel_rate(providers)),
             chats=ChatPacer(tenant_id) if kind == "telegram" else None,
             unsubscribe=_unsubscribe_links(rt.settings.web, tenant_id, kind),
         )
         members = batch.members.get_many(tenant_id, todo)
         replies = _replies_to(rt, notice, kind, todo)
         work = [(mid, members.get(mid), replies.get(mid)) for mid in todo]
-        async with ledger.running(), provider.create(kind=kind, tenant_id=tenant_id) as channel:
+        channel = failover.channel_for(client, tenant_id, kind, providers)
+        async with ledger.running(), channel:
             counts = await batch.run(channel, work)
         _measured(rt, batch, counts)
         return counts

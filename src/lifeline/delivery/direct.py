@@ -17,7 +17,7 @@ from lifeline.core import defaults
 from lifeline.core.masking import mask_address
 from lifeline.core.vocabulary import ChannelKind
 from lifeline.db import connect_async
-from lifeline.delivery import context
+from lifeline.delivery import context, failover
 from lifeline.delivery.queues import JOB_RETRY, queue_name
 from lifeline.delivery.ratelimit import RateLimiter
 
@@ -48,15 +48,15 @@ async def send_direct(tenant_id: str, kind: ChannelKind, address: str, message: 
     """Send it, retrying what the provider says to retry; the outcome in a few words."""
     rt = context.current()
     tenant = rt.settings.tenant(tenant_id)
-    provider = tenant.channels.configured().get(kind) if tenant else None
-    if provider is None:
+    providers = tenant.channels.providers(kind) if tenant else []
+    if not providers:
         log.warning("%s: no %s channel any more; a direct message is dropped", tenant_id, kind)
         return "skipped: channel not configured"
     client = connect_async(rt.settings.redis.url)
-    limiter = RateLimiter(client, tenant_id, kind, provider.rate_per_second)
+    limiter = RateLimiter(client, tenant_id, kind, failover.channel_rate(providers))
     recipient = Recipient(member_id=0, address=address, language=message.language)
     try:
-        async with provider.create(kind=kind, tenant_id=tenant_id) as channel:
+        async with failover.channel_for(client, tenant_id, kind, providers) as channel:
             for attempt in range(1, rt.settings.worker.max_attempts + 1):
                 await limiter.acquire()
                 outcome = await channel.send(recipient, message)

@@ -191,6 +191,8 @@ def _dropped(notice: Notice, language: str, level: SmsLevel) -> list[str]:
 
 
 def _max_segments(tenant: TenantConfig) -> int:
-    # Read by name: which provider config class declares max_segments may change.
-    value = getattr(tenant.channels.sms, "max_segments", None)
-    return value if isinstance(value, int) else defaults.SMS_MAX_SEGMENTS
+    # Read by name: which provider config class declares max_segments may change. With
+    # several providers (failover) the text must fit the strictest: any may send it.
+    values = [getattr(cfg, "max_segments", None) for _, cfg in tenant.channels.providers("sms")]
+    found = [value for value in values if isinstance(value, int)]
+    return min(found) if found else defaults.SMS_MAX_SEGMENTS

@@ -7,6 +7,11 @@ of any API process is right for every worker on every host.
     lifeline_notice_last_delivery_seconds{tenant,channel}  post → last delivery
     lifeline_rate_limit_wait_seconds_total{tenant,channel} time sends waited for a slot
     lifeline_provider_throttled_total{tenant,channel}     the provider said "slow down" (429)
+    lifeline_provider_state{tenant,channel,provider}      breaker: 0 closed, 1 half-open, 2 open
+    lifeline_provider_sends_total{tenant,channel,provider,outcome}  sent · retried · failed
+    lifeline_provider_breaker_opened_total{tenant,channel,provider}  times it was left
+                                                          (the last three: channels with
+                                                          several providers only)
     lifeline_queue_jobs{queue}                            jobs waiting in each RQ queue
     lifeline_workers{state}                               RQ workers alive, busy
     lifeline_redis_persistence{kind}                      1 when AOF / RDB snapshots are on
@@ -34,12 +39,14 @@ from rq import Queue, Worker
 
 from lifeline.config import Settings
 from lifeline.core.vocabulary import CHANNEL_KINDS
-from lifeline.delivery import metrics, records
+from lifeline.delivery import breaker, metrics, records
 from lifeline.delivery.queues import queue_names
 
 router = APIRouter(tags=["health"])
 
 OUTCOMES = ("sent", "failed", "skipped")
+
+_STATE_VALUES = {"closed": 0, "half_open": 1, "open": 2}
 
 
 @router.get(
@@ -76,6 +83,7 @@ class LifelineCollector(Collector):
              "From a notice's post to its last delivery on a channel"),
         ):  # fmt: skip
             yield self._histogram(name, metric, help_text, pairs)
+        yield from self._providers()
         yield self._queues()
         yield self._workers()
         yield self._persistence()
@@ -116,6 +124,35 @@ class LifelineCollector(Collector):
                 buckets.append((bound, cumulative))
             family.add_metric([tenant, kind], buckets, float(fields.get("sum", 0)))
         return family
+
+    def _providers(self) -> Iterator[Metric]:
+        state = GaugeMetricFamily(
+            "lifeline_provider_state", "Breaker of a provider: 0 closed, 1 half-open, 2 open",
+            labels=["tenant", "channel", "provider"],
+        )  # fmt: skip
+        sends = CounterMetricFamily(
+            "lifeline_provider_sends", "Sends through a provider of a channel with several",
+            labels=["tenant", "channel", "provider", "outcome"],
+        )  # fmt: skip
+        opened = CounterMetricFamily(
+            "lifeline_provider_breaker_opened", "Times a provider's breaker opened",
+            labels=["tenant", "channel", "provider"],
+        )  # fmt: skip
+        for tenant in self.settings.tenants:
+            for kind in CHANNEL_KINDS:
+                names = [name for name, _ in tenant.channels.providers(kind)]
+                if len(names) < 2:
+                    continue
+                for h in breaker.health(self.redis, tenant.id, kind, names):
+                    labels = [tenant.id, kind, h.name]
+                    state.add_metric(labels, float(_STATE_VALUES[h.state]))
+                    for outcome, count in (("sent", h.sent), ("retried", h.retried),
+                                           ("failed", h.failed)):  # fmt: skip
+                        sends.add_metric([*labels, outcome], float(count))
+                    opened.add_metric(labels, float(h.opened))
+        yield state
+        yield sends
+        yield opened
 
     def _queues(self) -> Metric:
         family = GaugeMetricFamily("lifeline_queue_jobs", "Jobs waiting", labels=["queue"])

@@ -114,22 +114,27 @@ def _parse(request: Request, body: bytes) -> Inbound:
 def _authenticate(
     request: Request, settings: Settings, tenant: TenantConfig, message: Inbound, body: bytes
 ) -> None:
-    sms = tenant.channels.sms
-    token = getattr(sms, "inbound_token", None)
+    # Members reply to whichever gateway's number texted them: every provider of the
+    # channel (failover) may forward replies, each with its own token or signature.
+    providers = [config for _, config in tenant.channels.providers("sms")]
     given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
     given = given or request.query_params.get("token", "")
-    if (
-        token is not None
-        and given
-        and hmac.compare_digest(given.encode(), token.get_secret_value().encode())
-    ):
-        return
-    if isinstance(sms, TwilioConfig) and message.shape == "twilio":
-        url = f"{settings.web.base()}{request.url.path}"
-        if request.url.query:
-            url += f"?{request.url.query}"
-        if _twilio_valid(sms.auth_token.get_secret_value(), url, parse_form(body),
-                         request.headers.get("x-twilio-signature", "")):  # fmt: skip
+    for sms in providers:
+        token = getattr(sms, "inbound_token", None)
+        if (
+            token is not None
+            and given
+            and hmac.compare_digest(given.encode(), token.get_secret_value().encode())
+        ):
+            return
+    url = f"{settings.web.base()}{request.url.path}"
+    if request.url.query:
+        url += f"?{request.url.query}"
+    for sms in providers:
+        if isinstance(sms, TwilioConfig) and message.shape == "twilio" and _twilio_valid(
+            sms.auth_token.get_secret_value(), url, parse_form(body),
+            request.headers.get("x-twilio-signature", ""),
+        ):  # fmt: skip
             return
     # Counted with the API's failed logins: a guesser is held up the same way.
     address = request.client.host if request.client else "unknown"

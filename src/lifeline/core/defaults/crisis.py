@@ -7,3 +7,41 @@ from __future__ import annotations
 APPROVAL_EXPIRY_MINUTES = 30
 """How long a notice waits for its second approval (``approval.expiry_minutes``): in a
 crisis a notice nobody approved within half an hour is out of date."""
+
+# --- provider failover (a channel with several providers) ------------------------------------
+# A breaker per provider, kept in Redis so that every worker sees the same state. Each value
+# can be set per provider in the config (``breaker = { ... }`` on the provider's table).
+
+BREAKER_WINDOW_SECONDS = 60
+"""How far back a breaker counts a provider's answers: long enough that a few failures in a
+quiet minute do not count as a share, short enough that an outage shows within a minute."""
+
+BREAKER_MIN_ATTEMPTS = 20
+"""Sends within the window before the error share can open the breaker: with fewer, one or
+two unlucky answers would make a large share."""
+
+BREAKER_ERROR_SHARE = 0.5
+"""Share of transient failures (5xx, timeouts, dropped connections) among a window's sends
+that opens the breaker. GOV.UK Notify switches SMS providers on failures or slowness; half
+failing is far past a provider's ordinary noise (a few percent) and well before all."""
+
+BREAKER_FAILURE_STREAK = 5
+"""Transient failures in a row that open the breaker at once, before the window has enough
+sends for a share: a gateway that answers 503 to everything is left after five, not
+twenty, sends."""
+
+BREAKER_COOLDOWN_SECONDS = 30.0
+"""How long an open breaker sends nothing through its provider before one probe send is
+let through (half-open): a provider restart or a load balancer's failover takes about that."""
+
+BREAKER_PROBE_SECONDS = 30.0
+"""How long a half-open probe may take before another send may probe instead: longer than
+any provider's request timeout (SMS 10 s, SMTP 30 s), so two probes never overlap."""
+
+BREAKER_BUCKETS = 6
+"""Slices the window is counted in (60 s → six of 10 s): old answers leave the window a
+slice at a time, with a fixed number of counters per provider."""
+
+MAX_CHANNEL_PROVIDERS = 4
+"""Providers one channel may list: a first, a second, and room for a third and fourth; more
+would only be tried after minutes of every other failing."""
