@@ -114,6 +114,7 @@ def test_every_script_compiles(redis_client: redis.Redis) -> None:
         ("lifeline.delivery", ("pause.lua",)),
         ("lifeline.delivery", ("alive.lua",)),
         *(("lifeline.delivery", ("breaker.lua", name)) for name in ("pick.lua", "outcome.lua")),
+        ("lifeline.approvals", ("decide.lua",)),
     ]
     used = {name for _, names in composed for name in names}
     assert used == {p.name for p in LUA_FILES}, "a script file no store loads"
