@@ -4,7 +4,7 @@ The packages stand on floors; an import may go to the same floor or down, never 
 
     5  api  web  server  bot  cli   adapters (server: what the HTTP apps share)
     4  delivery                 publish, plan, batch, ledger, rate limits, worker
-    3  access members notices faq messages conversations pages   domains: model, rules, store
+    3  access members notices faq messages conversations pages acknowledgements   domains
     2  config  db               the configuration file; Redis connections, keys, scripts
     1  channels                 providers, one file each, and their transport pieces
     0  core                     vocabulary, defaults, errors: imports nothing of Lifeline
@@ -37,6 +37,7 @@ FLOORS: dict[str, int] = {
     "consents": 3,
     "subscriptions": 3,
     "pages": 3,
+    "acknowledgements": 3,
     "delivery": 4,
     "api": 5,
     "web": 5,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from lifeline import web
-from lifeline.api import audit, faq, keys, member_data, members, notices
+from lifeline.api import acknowledgements, audit, faq, keys, member_data, members, notices
 from lifeline.config import Settings, load_settings
 from lifeline.server import build_app, health, metrics
 
@@ -28,6 +28,7 @@ def create_app(settings: Settings) -> FastAPI:
         routers=[
             m.router for m in (health, metrics, notices, members, member_data, faq, keys, audit)
         ]
+        + [acknowledgements.router]
         + list(web.ROUTERS),
         large_paths={members.IMPORT_PATH},
     )

@@ -11,6 +11,7 @@ from rq import Queue
 from starlette.exceptions import HTTPException
 
 from lifeline import delivery, messages
+from lifeline.api import acknowledgements
 from lifeline.api.deps import AuditDep, Auditor, RequirePublisher, RequireReader, TenantDep
 from lifeline.api.schemas import (
     ChannelProgressOut,
@@ -294,6 +295,7 @@ def present(client: redis.Redis, store: NoticeStore, notice: Notice) -> NoticeOu
         stage=notice.stage,
         parent_id=notice.parent_id,
         updates=updates,
+        acknowledged=acknowledgements.counts(client, notice),
     )
 
 

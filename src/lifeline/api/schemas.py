@@ -47,6 +47,9 @@ class NoticeOut(BaseModel):
     parent_id: int | None = None
     updates: list[FollowUpOut] = Field(default_factory=list)
     """The notice's updates and resolve, oldest first."""
+    acknowledged: dict[str, int] = Field(default_factory=dict)
+    """How many recipients acknowledged the notice: ``total`` and per channel they did it
+    on (``telegram`` button, ``email`` link, ``sms`` reply); empty for follow-ups."""
 
 
 class NoticeAccepted(BaseModel):
@@ -97,6 +100,21 @@ class FailurePage(BaseModel):
     """``GET /v1/notices/{id}/failures``: one page; pass ``cursor`` for the next."""
 
     failures: list[FailureOut]
+    next_cursor: str | None
+
+
+class UnacknowledgedOut(BaseModel):
+    """One recipient who was sent the notice and has not acknowledged it."""
+
+    member_id: int
+    channel: ChannelKind
+    state: Literal["sent", "delivered"]
+
+
+class UnacknowledgedPage(BaseModel):
+    """``GET /v1/notices/{id}/unacknowledged``: one page; pass ``cursor`` for the next."""
+
+    recipients: list[UnacknowledgedOut]
     next_cursor: str | None
 
 

@@ -30,8 +30,11 @@ from lifeline.notices.model import Notice
 PreviewEntry = dict[str, str | int | list[str]]
 
 
-def render(tenant: TenantConfig, notice: Notice, kind: ChannelKind, language: str) -> Message:
-    """Render ``notice`` for one channel in the member's language, or the best one it has."""
+def render(
+    tenant: TenantConfig, notice: Notice, kind: ChannelKind, language: str, *, ack: bool = False
+) -> Message:
+    """Render ``notice`` for one channel in the member's language, or the best one it has;
+    ``ack``: an email asks the reader to acknowledge it (``ack_url``)."""
     language = notice.language_for(language, tenant.default_language)
     if kind == "sms":
         text, _, _ = _sms(tenant, notice, language)
@@ -44,9 +47,9 @@ def render(tenant: TenantConfig, notice: Notice, kind: ChannelKind, language: st
             render_template(tenant, notice, language, "email_subject.txt.j2").split()
         )
         return Message(
-            text=tidy(render_template(tenant, notice, language, "email.txt.j2")),
+            text=tidy(render_template(tenant, notice, language, "email.txt.j2", ack=ack)),
             subject=subject,
-            html=render_template(tenant, notice, language, "email.html.j2").strip(),
+            html=render_template(tenant, notice, language, "email.html.j2", ack=ack).strip(),
             language=language,
         )
     raise ValueError(f"unknown channel kind {kind!r}")
