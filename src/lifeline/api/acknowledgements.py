@@ -1,5 +1,5 @@
 """``/v1/notices/{id}/unacknowledged``: who was sent a notice and has not said "understood";
-and the acknowledgement counts ``GET /v1/notices/{id}`` shows."""
+and what ``GET /v1/notices/{id}`` shows of acknowledgements and the cascade."""
 
 from __future__ import annotations
 
@@ -10,10 +10,16 @@ from fastapi import APIRouter, Query
 
 from lifeline.acknowledgements import AckStore
 from lifeline.api.deps import RequireReader, TenantDep
-from lifeline.api.schemas import UnacknowledgedOut, UnacknowledgedPage
+from lifeline.api.schemas import (
+    CascadeOut,
+    ChannelProgressOut,
+    UnacknowledgedOut,
+    UnacknowledgedPage,
+)
 from lifeline.core import defaults
 from lifeline.core.vocabulary import CHANNEL_KINDS, ChannelKind
-from lifeline.delivery import acks
+from lifeline.delivery import acks, records
+from lifeline.delivery import cascade as cascades
 from lifeline.notices import Notice
 from lifeline.server.deps import NoticeStoreDep, RedisDep
 from lifeline.server.errors import responses
@@ -29,6 +35,37 @@ def counts(client: redis.Redis, notice: Notice) -> dict[str, int]:
     if not acks.asks_ack(notice):
         return {}
     return AckStore(client).counts(notice.tenant_id, notice.id)
+
+
+def cascade(client: redis.Redis, notice: Notice) -> CascadeOut | None:
+    """The notice's cascade and its counts (None without one)."""
+    plan = notice.cascade
+    if plan is None:
+        return None
+    counted = cascades.counts(client, notice.tenant_id, notice.id)
+    finished = counted.steps_done >= len(plan.order) - 1
+    extra = tuple(k for k in plan.order if k not in notice.channels)
+    progress = records.progress(client, notice.tenant_id, notice.id, extra)
+    return CascadeOut(
+        after_seconds=plan.after_seconds,
+        order=list(plan.order),
+        cascaded_from=counted.moved_from,
+        cascaded_to=counted.moved_to,
+        steps_done=counted.steps_done,
+        progress={
+            kind: ChannelProgressOut(
+                total=p.total,
+                sent=p.sent,
+                failed=p.failed,
+                skipped=p.skipped,
+                pending=p.pending,
+                complete=finished and p.pending == 0,
+                rate=p.rate,
+                eta_seconds=p.eta_seconds,
+            )
+            for kind, p in progress.items()
+        },
+    )
 
 
 @router.get(

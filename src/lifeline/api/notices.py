@@ -296,6 +296,7 @@ def present(client: redis.Redis, store: NoticeStore, notice: Notice) -> NoticeOu
         parent_id=notice.parent_id,
         updates=updates,
         acknowledged=acknowledgements.counts(client, notice),
+        cascade=acknowledgements.cascade(client, notice),
     )
 
 

@@ -27,6 +27,23 @@ class ChannelProgressOut(BaseModel):
     failure_reasons: dict[str, int] = Field(default_factory=dict)
 
 
+class CascadeOut(BaseModel):
+    """A notice's cascade: after ``after_seconds`` without acknowledgement on one channel
+    of ``order``, on to the member's next one."""
+
+    after_seconds: int
+    order: list[ChannelKind]
+    cascaded_from: dict[str, int]
+    """Members moved on from each channel (not acknowledged in time, or failed there)."""
+    cascaded_to: dict[str, int]
+    """Members the cascade sent the notice to on each channel."""
+    steps_done: int
+    """Steps run, of ``len(order) - 1``."""
+    progress: dict[str, ChannelProgressOut] = Field(default_factory=dict)
+    """Delivery on the channels only the cascade uses (not among the notice's
+    ``channels``, whose ``progress`` counts the cascade's members too)."""
+
+
 class NoticeOut(BaseModel):
     """A notice as the API shows it, with its delivery progress per channel."""
 
@@ -50,6 +67,8 @@ class NoticeOut(BaseModel):
     acknowledged: dict[str, int] = Field(default_factory=dict)
     """How many recipients acknowledged the notice: ``total`` and per channel they did it
     on (``telegram`` button, ``email`` link, ``sms`` reply); empty for follow-ups."""
+    cascade: CascadeOut | None = None
+    """The notice's cascade, if it has one, and how many it moved on."""
 
 
 class NoticeAccepted(BaseModel):

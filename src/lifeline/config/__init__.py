@@ -7,6 +7,7 @@ loading.py  ``load_settings()``: read, substitute, validate; errors name the key
 from lifeline.config.loading import Environment, load_settings, settings_from_dict
 from lifeline.config.models import (
     ApiConfig,
+    CascadeConfig,
     RedisConfig,
     Settings,
     TenantChannels,
@@ -17,6 +18,7 @@ from lifeline.config.models import (
 
 __all__ = [
     "ApiConfig",
+    "CascadeConfig",
     "Environment",
     "RedisConfig",
     "Settings",

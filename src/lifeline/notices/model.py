@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from lifeline.core.vocabulary import NoticeStatus, Severity, Stage, best_language
+from lifeline.notices import cascade
+from lifeline.notices.cascade import CascadePlan
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,8 @@ class Notice:
     parent_id: int | None = None
     """For an update or resolve: the notice it follows up."""
     extra: dict[str, str] = field(default_factory=dict)
+    cascade: CascadePlan | None = None
+    """On to the member's next channel when not acknowledged in time (``notices.cascade``)."""
 
     def language_for(self, wanted: str, default: str) -> str:
         """The language a member gets: theirs if the notice has it, else the tenant's, else any."""
@@ -53,4 +57,5 @@ def from_document(
         expires_at=datetime.fromisoformat(expires) if expires else None,
         stage=doc.get("stage", "alert"),
         parent_id=doc.get("parent"),
+        cascade=cascade.from_document(doc.get("cascade")),
     )
