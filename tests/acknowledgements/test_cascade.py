@@ -110,6 +110,15 @@ def test_who_did_not_press_within_t_gets_the_sms_and_who_pressed_does_not(
     assert notice_of(app, notice_id)["acknowledged"]["total"] == 2
     assert scheduled_cascades(settings) == []  # the last step schedules none
 
+    # An update reaches the cascaded members too, on the channel the cascade reached them on.
+    update = app.post(
+        f"/v1/notices/{notice_id}/updates", json={"body": {"de": "Besser.", "en": "Better."}}
+    )
+    assert update.status_code == 202
+    worker.run(settings, burst=True)
+    assert recipients(settings, "sms") == sorted([silent, blocked] * 2)
+    assert recipients(settings, "email") == sorted([no_phone, blocked] * 2)
+
 
 def test_a_resolved_notice_cascades_nobody(
     app: TestClient, settings: Settings, redis_client: redis.Redis, bot_api: BotApiServer
