@@ -136,19 +136,21 @@ def _finished_at(
 ) -> float | None:
     """When the delivery on ``source`` finished (None: not yet): planned, nobody pending.
 
-    The first step takes the batches' own mark (``done_at:<channel>``) when there is one;
-    otherwise, and for later steps (whose channel got members from the step before), the
-    first time a step saw it finished.
+    A channel nobody was sent the notice on finished at once (0: its step moves nobody and
+    hands on without waiting). One the cascade sent nobody to finished when its batches
+    marked it so (``done_at:<channel>``); one it did, the first time a step saw it done.
     """
     if store.field(notice.tenant_id, notice.id, "plan") != "done":
         return None
     progress = records.progress(client, notice.tenant_id, notice.id, (source,))[source]
+    if progress.total == 0:
+        return 0.0
     if progress.pending > 0:
         return None
-    done_at = store.field(notice.tenant_id, notice.id, f"done_at:{source}")
-    if step == 1 and done_at:
-        return float(done_at)
     key = cascade_key(notice.tenant_id, notice.id)
+    done_at = store.field(notice.tenant_id, notice.id, f"done_at:{source}")
+    if done_at and not client.hget(key, f"to:{source}"):
+        return float(done_at)
     client.hsetnx(key, f"settled:{step}", str(time.time()))
     return float(cast(str, client.hget(key, f"settled:{step}")))
 
