@@ -176,3 +176,17 @@ def test_bad_cascades_are_refused_naming_the_field(
     with pytest.raises(ConfigError, match="cascade"):
         make_settings(channels={"telegram": {"provider": "outbox", "path": "o"}},
                       cascade={"order": ["telegram", "sms"]})  # fmt: skip
+
+
+def test_a_notice_starting_later_in_the_order_cascades_from_its_own_channel(
+    app: TestClient, settings: Settings, redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(defaults, "CASCADE_RECHECK_SECONDS", 0)
+    member = add_member(redis_client, "de", phone="+4915123456702", email="m@example.org")
+    answer = app.post("/v1/notices", json={**NOTICE, "channels": ["sms"], "cascade": CASCADE})
+    notice_id = answer.json()["id"]
+    work_until(settings, lambda: notice_of(app, notice_id)["cascade"]["steps_done"] == 2)
+    assert recipients(settings, "sms") == [member]
+    assert recipients(settings, "email") == [member]  # SMS not answered: on to email
+    shown = notice_of(app, notice_id)["cascade"]
+    assert shown["cascaded_from"] == {"telegram": 0, "email": 0, "sms": 1}
