@@ -47,7 +47,7 @@ class AckStore:
 
     def __init__(self, client: redis.Redis) -> None:
         self.redis = client
-        self._record = scripts.load(client, __package__, "record.lua")
+        self._record = scripts.load(client, __package__, "acknowledge.lua")
 
     def record(
         self,
