@@ -5,7 +5,7 @@ The packages stand on floors; an import may go to the same floor or down, never 
     5  api  web  server  bot  cli   adapters (server: what the HTTP apps share)
     4  delivery                 publish, plan, batch, ledger, rate limits, worker
     3  access members notices faq messages conversations pages   domains: model, rules, store
-       audit consents subscriptions scenarios approvals
+       audit consents subscriptions scenarios approvals acknowledgements
     2  config  db               the configuration file; Redis connections, keys, scripts
     1  channels                 providers, one file each, and their transport pieces
     0  core                     vocabulary, defaults, errors: imports nothing of Lifeline
@@ -40,6 +40,7 @@ FLOORS: dict[str, int] = {
     "pages": 3,
     "scenarios": 3,
     "approvals": 3,
+    "acknowledgements": 3,
     "delivery": 4,
     "api": 5,
     "web": 5,

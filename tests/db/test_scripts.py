@@ -115,6 +115,8 @@ def test_every_script_compiles(redis_client: redis.Redis) -> None:
         ("lifeline.delivery", ("alive.lua",)),
         *(("lifeline.delivery", ("breaker.lua", name)) for name in ("pick.lua", "outcome.lua")),
         ("lifeline.approvals", ("decide.lua",)),
+        ("lifeline.delivery", ("cascade.lua",)),
+        ("lifeline.acknowledgements", ("acknowledge.lua",)),
     ]
     used = {name for _, names in composed for name in names}
     assert used == {p.name for p in LUA_FILES}, "a script file no store loads"

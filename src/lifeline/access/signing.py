@@ -20,6 +20,15 @@ from lifeline.core.vocabulary import CONTACT_BY_CHANNEL, CONTACT_BY_SHORT, Chann
 UNSUBSCRIBE = "unsubscribe"
 """The purpose of a member's unsubscribe link (in every email, RFC 8058)."""
 
+ACK = "ack"
+"""The purpose of a member's "understood" link of one notice (``ack_purpose``)."""
+
+
+def ack_purpose(notice_id: int) -> str:
+    """The purpose an acknowledgement link is signed for: one notice, so a link of one
+    notice acknowledges no other."""
+    return f"{ACK}:{notice_id}"
+
 
 @dataclass(frozen=True, slots=True)
 class MemberLink:

@@ -6,6 +6,7 @@ deps.py     the admin API's own dependencies: the key, its roles, its tenant
 schemas.py  the JSON it answers
 notices.py  /v1/notices        members.py  /v1/members
 faq.py      /v1/faq            keys.py     /v1/keys
+acknowledgements.py  /v1/notices/{id}/unacknowledged; acknowledgement and cascade counts
 """
 
 from lifeline.api.app import create_app, create_app_from_env

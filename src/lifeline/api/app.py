@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from lifeline import web
 from lifeline.api import (
+    acknowledgements,
     approvals,
     audit,
     faq,
@@ -26,8 +27,8 @@ one tenant and carries roles (`publisher`, `support`, `admin`; admin may do ever
 Errors are always `{"error": {"code": …, "message": …}}`, with `details` per invalid field.
 """
 
-ADMIN_ROUTERS = (health, metrics, notices, approvals, scenarios, members, member_data, faq, keys,
-                 audit)  # fmt: skip
+ADMIN_ROUTERS = (health, metrics, notices, approvals, acknowledgements, scenarios, members,
+                 member_data, faq, keys, audit)  # fmt: skip
 """The admin API's route modules, in the order the OpenAPI document lists them."""
 
 

@@ -12,6 +12,7 @@ from rq import Queue
 from starlette.exceptions import HTTPException
 
 from lifeline import delivery, messages
+from lifeline.api import acknowledgements
 from lifeline.api.deps import AuditDep, Auditor, RequirePublisher, RequireReader, TenantDep
 from lifeline.api.schemas import (
     ApprovalOut,
@@ -307,6 +308,8 @@ def present(client: redis.Redis, store: NoticeStore, notice: Notice) -> NoticeOu
         mode=notice.mode,
         scenario=notice.scenario,
         approval=_approval(store, notice),
+        acknowledged=acknowledgements.counts(client, notice),
+        cascade=acknowledgements.cascade(client, notice),
     )
 
 

@@ -48,6 +48,23 @@ class ApprovalOut(BaseModel):
     decided_at: datetime | None = None
 
 
+class CascadeOut(BaseModel):
+    """A notice's cascade: after ``after_seconds`` without acknowledgement on one channel
+    of ``order``, on to the member's next one."""
+
+    after_seconds: int
+    order: list[ChannelKind]
+    cascaded_from: dict[str, int]
+    """Members moved on from each channel (not acknowledged in time, or failed there)."""
+    cascaded_to: dict[str, int]
+    """Members the cascade sent the notice to on each channel."""
+    steps_done: int
+    """Steps run, of ``len(order) - 1``."""
+    progress: dict[str, ChannelProgressOut] = Field(default_factory=dict)
+    """Delivery on the channels only the cascade uses (not among the notice's
+    ``channels``, whose ``progress`` counts the cascade's members too)."""
+
+
 class NoticeOut(BaseModel):
     """A notice as the API shows it, with its delivery progress per channel."""
 
@@ -75,6 +92,11 @@ class NoticeOut(BaseModel):
     """The prepared scenario it was made from."""
     approval: ApprovalOut | None = None
     """Set when the tenant's policy made it wait for a second person."""
+    acknowledged: dict[str, int] = Field(default_factory=dict)
+    """How many recipients acknowledged the notice: ``total`` and per channel they did it
+    on (``telegram`` button, ``email`` link, ``sms`` reply); empty for follow-ups."""
+    cascade: CascadeOut | None = None
+    """The notice's cascade, if it has one, and how many it moved on."""
 
 
 class NoticeAccepted(BaseModel):
@@ -125,6 +147,21 @@ class FailurePage(BaseModel):
     """``GET /v1/notices/{id}/failures``: one page; pass ``cursor`` for the next."""
 
     failures: list[FailureOut]
+    next_cursor: str | None
+
+
+class UnacknowledgedOut(BaseModel):
+    """One recipient who was sent the notice and has not acknowledged it."""
+
+    member_id: int
+    channel: ChannelKind
+    state: Literal["sent", "delivered"]
+
+
+class UnacknowledgedPage(BaseModel):
+    """``GET /v1/notices/{id}/unacknowledged``: one page; pass ``cursor`` for the next."""
+
+    recipients: list[UnacknowledgedOut]
     next_cursor: str | None
 
 

@@ -1,4 +1,5 @@
-"""Button presses (callback queries): language, topics, FAQ answers, /delete confirmation.
+"""Button presses (callback queries): language, topics, FAQ answers, /delete confirmation,
+and "understood" under a notice.
 
 Every query is answered (Telegram shows a spinner until then). Data from an old keyboard,
 or data this bot never sent, gets "this button has expired" rather than an error.
@@ -16,6 +17,7 @@ from lifeline.bot.member import format_answer
 from lifeline.core.errors import NotFound
 from lifeline.core.i18n import gettext_for
 from lifeline.core.vocabulary import LANGUAGES
+from lifeline.delivery import acks
 from lifeline.members import erasure
 
 
@@ -35,6 +37,7 @@ async def on_button(update: Update, context: Context) -> None:
         "topic": _topic,
         "faq": _faq,
         "del": _delete,
+        acks.CALLBACK_PREFIX: _acknowledge,
     }.get(kind)
     if handler is None:
         await _expired(query, chat)
@@ -135,3 +138,21 @@ async def _delete(query: CallbackQuery, chat: Talk, value: str) -> None:
         await message.edit_text(text)
     else:
         await send(query.get_bot(), chat.chat_id, text)
+
+
+async def _acknowledge(query: CallbackQuery, chat: Talk, value: str) -> None:
+    """The member pressed "understood" under a notice: recorded once, answered each time."""
+    bot, _ = chat.deps, chat.gettext
+    if chat.member is None:
+        await query.answer(_("You are not subscribed yet. Send /start to subscribe."))
+        return
+    notice_id = int(value) if value.isdigit() and len(value) <= 18 else None
+    client = bot.members.redis
+    if notice_id is None or acks.lookup_notice(client, bot.tenant.id, notice_id) is None:
+        await _expired(query, chat)
+        return
+    done = acks.acknowledge(client, bot.tenant.id, notice_id, chat.member.id, "telegram")
+    if done == "not sent":
+        await _expired(query, chat)
+        return
+    await query.answer(_("Thank you: we know you have read it."))

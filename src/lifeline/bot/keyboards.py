@@ -4,6 +4,7 @@ Callback data is ``<kind>:<value>`` (Telegram allows 64 bytes):
 
     lang:<de|en>      choose a language           topic:<topic>     switch a topic on/off
     faq:<key>         show an FAQ answer          del:<nonce|no>    confirm or cancel /delete
+    ack:<notice id>   "understood" under a notice (made by ``lifeline.delivery.acks``)
 
 Buttons outlive what they point at (an old keyboard, a deleted FAQ entry, a topic the
 tenant dropped); the callback handler answers those as expired, never with an error.

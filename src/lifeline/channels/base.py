@@ -29,6 +29,9 @@ UNSUBSCRIBE_MARK = "https://unsubscribe.lifeline.invalid/mark"
 """Stands for the recipient's own unsubscribe link in a message rendered once for many
 (``.invalid`` never resolves, should one slip through); the email channel replaces it."""
 
+ACK_MARK = "https://ack.lifeline.invalid/mark"
+"""Stands for the recipient's own "understood" link of a notice, as ``UNSUBSCRIBE_MARK``."""
+
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
@@ -40,6 +43,17 @@ class Recipient:
     language: str
     unsubscribe_url: str | None = None
     """One-click unsubscribe link for this member (email's List-Unsubscribe), if known."""
+    ack_url: str | None = None
+    """This member's link to acknowledge the notice (email), if it asks for one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button under a message (Telegram's inline keyboard): its words and what a press
+    sends back (``callback_data``, at most 64 bytes)."""
+
+    label: str
+    data: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +67,8 @@ class Message:
     language: str = "de"
     reply_to: str | None = None
     """Provider id of an earlier message this one follows up (a Telegram reply)."""
+    buttons: tuple[Button, ...] = ()
+    """Buttons under the message, on channels that have them (Telegram), in one row."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 
 from lifeline.channels.base import (
+    ACK_MARK,
     UNSUBSCRIBE_MARK,
     Channel,
     Delivered,
@@ -68,6 +69,7 @@ class OutboxChannel(Channel):
 
     async def send(self, recipient: Recipient, message: Message) -> Outcome:
         unsubscribe = recipient.unsubscribe_url or ""
+        ack = recipient.ack_url or ""
         line = {
             "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "tenant": self.tenant_id,
@@ -77,9 +79,13 @@ class OutboxChannel(Channel):
             "language": message.language,
             "subject": message.subject,
             # As the email channel does: each recipient's own unsubscribe link in the text.
-            "text": message.text.replace(UNSUBSCRIBE_MARK, unsubscribe),
-            "html": message.html.replace(UNSUBSCRIBE_MARK, unsubscribe) if message.html else None,
+            "text": message.text.replace(UNSUBSCRIBE_MARK, unsubscribe).replace(ACK_MARK, ack),
+            "html": message.html.replace(UNSUBSCRIBE_MARK, unsubscribe).replace(ACK_MARK, ack)
+            if message.html
+            else None,
             "unsubscribe_url": recipient.unsubscribe_url,
+            "ack_url": recipient.ack_url,
+            "buttons": [[b.label, b.data] for b in message.buttons],
             "reply_to": message.reply_to,
         }
         data = (json.dumps(line, ensure_ascii=False) + "\n").encode()

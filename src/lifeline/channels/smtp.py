@@ -29,6 +29,7 @@ from pydantic import ConfigDict, Field, SecretStr, field_validator
 
 from lifeline.channels import wire
 from lifeline.channels.base import (
+    ACK_MARK,
     UNSUBSCRIBE_MARK,
     Channel,
     Delivered,
@@ -194,9 +195,12 @@ class SmtpChannel(Channel):
             mail["List-Unsubscribe"] = f"<{mailto}>"
         # Without a signed link (no web.public_url) the footer offers the mailto address.
         link = recipient.unsubscribe_url or mailto
-        mail.set_content(message.text.replace(UNSUBSCRIBE_MARK, link), cte="quoted-printable")
+        ack = recipient.ack_url or ""
+        text = message.text.replace(UNSUBSCRIBE_MARK, link).replace(ACK_MARK, ack)
+        mail.set_content(text, cte="quoted-printable")
         if message.html:
             html = message.html.replace(UNSUBSCRIBE_MARK, html_escape(link))
+            html = html.replace(ACK_MARK, html_escape(ack))
             mail.add_alternative(html, subtype="html", cte="quoted-printable")
         # After the content: set_content replaces every Content-* header of the message.
         mail["Content-Language"] = message.language

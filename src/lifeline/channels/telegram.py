@@ -22,7 +22,13 @@ from typing import ClassVar, Literal
 from urllib.parse import urlsplit
 
 from pydantic import ConfigDict, Field, SecretStr, field_validator
-from telegram import Bot, LinkPreviewOptions, ReplyParameters
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    ReplyParameters,
+)
 from telegram import Message as TelegramMessage
 from telegram.constants import ParseMode
 from telegram.error import (
@@ -40,6 +46,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from lifeline.channels import wire
 from lifeline.channels.base import (
+    Button,
     Channel,
     Delivered,
     Failed,
@@ -149,8 +156,11 @@ class TelegramChannel(Channel):
         sent = self._progress.pop(key, [])
         for part in parts[len(sent) :]:
             reply_to = _message_id(message.reply_to) if not sent else None
+            # The buttons go under the last part, where the reader ends.
+            last = len(sent) == len(parts) - 1
+            markup = _keyboard(message.buttons) if last else None
             try:
-                result = await self._send_part(bot, recipient.address, part, reply_to)
+                result = await self._send_part(bot, recipient.address, part, reply_to, markup)
             except TelegramError as exc:
                 if sent:
                     self._progress[key] = sent
@@ -159,7 +169,12 @@ class TelegramChannel(Channel):
         return Delivered(provider_id=sent[0])
 
     async def _send_part(
-        self, bot: Bot, chat_id: str, text: str, reply_to: int | None
+        self,
+        bot: Bot,
+        chat_id: str,
+        text: str,
+        reply_to: int | None,
+        markup: InlineKeyboardMarkup | None = None,
     ) -> TelegramMessage:
         reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
         return await bot.send_message(
@@ -168,6 +183,7 @@ class TelegramChannel(Channel):
             parse_mode=ParseMode.HTML,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
             reply_parameters=reply,
+            reply_markup=markup,
         )
 
     async def _bot_or_outcome(self) -> Bot | Outcome:
@@ -231,6 +247,14 @@ def _seconds(exc: RetryAfter) -> float:
         warnings.simplefilter("ignore", PTBDeprecationWarning)
         value = exc.retry_after
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+
+
+def _keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
+    """One row of inline buttons, or None for a message without buttons."""
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data)
+                                  for b in buttons]])  # fmt: skip
 
 
 def _chat_id(address: str) -> int | str:

@@ -8,6 +8,7 @@ from lifeline.config.loading import Environment, load_settings, settings_from_di
 from lifeline.config.models import (
     ApiConfig,
     ApprovalPolicy,
+    CascadeConfig,
     RedisConfig,
     Settings,
     TenantChannels,
@@ -19,6 +20,7 @@ from lifeline.config.models import (
 __all__ = [
     "ApiConfig",
     "ApprovalPolicy",
+    "CascadeConfig",
     "Environment",
     "RedisConfig",
     "Settings",

@@ -7,7 +7,7 @@ provider per channel kind.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from urllib.parse import urlsplit
 
 import phonenumbers
@@ -27,7 +27,7 @@ from pydantic import (
 from lifeline.channels import EmailProvider, ProviderConfig, SmsProvider, TelegramProvider
 from lifeline.core import defaults
 from lifeline.core.fields import TenantId, Topic
-from lifeline.core.vocabulary import Language, Severity
+from lifeline.core.vocabulary import ChannelKind, Language, Severity
 
 
 class _Section(BaseModel):
@@ -230,6 +230,27 @@ class ApprovalPolicy(_Section):
     """Notices made from a scenario approved in advance (and sent as it is) skip the wait."""
 
 
+class CascadeConfig(_Section):
+    """``[tenants.cascade]``: a member who has not acknowledged a notice on one channel
+    within ``after_seconds`` (or whose message failed) gets it on the next one of ``order``
+    they have; a notice's own ``cascade`` overrides it."""
+
+    after_seconds: int = Field(default=defaults.CASCADE_AFTER_SECONDS, ge=1,
+                               le=defaults.CASCADE_MAX_SECONDS)  # fmt: skip
+    order: list[ChannelKind] = Field(
+        default_factory=lambda: cast(list[ChannelKind], list(defaults.CASCADE_ORDER)), min_length=2
+    )
+    enabled: bool = True
+    """False: notices cascade only when they ask for it themselves."""
+
+    @field_validator("order")
+    @classmethod
+    def _once_each(cls, value: list[ChannelKind]) -> list[ChannelKind]:
+        if len(set(value)) != len(value):
+            raise ValueError("must name each channel once")
+        return value
+
+
 class TenantConfig(_Section):
     """``[[tenants]]``: one insurer."""
 
@@ -253,6 +274,18 @@ class TenantConfig(_Section):
     other countries cost more and are how SMS pumping fraud earns."""
     channels: TenantChannels = TenantChannels()
     approval: ApprovalPolicy | None = None
+    cascade: CascadeConfig | None = None
+    """Notices cascade from channel to channel (``[tenants.cascade]``); None: only those
+    that ask for it."""
+
+    @model_validator(mode="after")
+    def _cascade_channels(self) -> TenantConfig:
+        offered = self.channels.configured()
+        if self.cascade is not None and self.cascade.enabled:
+            missing = [k for k in self.cascade.order if k not in offered]
+            if missing:
+                raise ValueError(f"cascade.order: channel {missing[0]!r} is not configured")
+        return self
 
 
 class Settings(_Section):

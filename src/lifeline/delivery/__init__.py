@@ -17,6 +17,8 @@ ledger.py     a batch run's claims and outcomes         records.py   reading the
 ratelimit.py  shared rate limits (GCRA in Redis)        queues.py    queue names, job options
 failover.py   a channel with several providers          breaker.py   their breakers in Redis
 context.py    the worker's settings and clients         worker.py    ``lifeline worker``
+acks.py       the button and link to acknowledge, recording an acknowledgement, who has not
+cascade.py    on to the member's next channel when a notice is not acknowledged in time
 
 Jobs are plain module-level functions taking ids, safe to run again: the planner re-enqueues
 the same deterministic job ids, and a batch skips everyone already recorded (``ledger``).

@@ -22,7 +22,7 @@ from lifeline.config import TenantConfig, WebConfig, WorkerConfig
 from lifeline.core import defaults
 from lifeline.core.vocabulary import ChannelKind
 from lifeline.db import connect_async
-from lifeline.delivery import context, failover, metrics, records
+from lifeline.delivery import acks, context, failover, metrics, records
 from lifeline.delivery.context import WorkerContext
 from lifeline.delivery.ledger import BUSY, DONE, RECLAIMED, DeliveryLedger, Done
 from lifeline.delivery.metrics import BatchMetrics
@@ -68,6 +68,7 @@ async def deliver_batch(
             limiter=RateLimiter(client, tenant_id, kind, failover.channel_rate(providers)),
             chats=ChatPacer(tenant_id) if kind == "telegram" else None,
             unsubscribe=_unsubscribe_links(rt.settings.web, tenant_id, kind),
+            ack=acks.links(rt.settings.web, notice, kind),
         )
         members = batch.members.get_many(tenant_id, todo)
         replies = _replies_to(rt, notice, kind, todo)
@@ -122,6 +123,7 @@ class _Batch:
     limiter: RateLimiter
     chats: ChatPacer | None
     unsubscribe: Callable[[int], str | None]
+    ack: Callable[[int], str | None]
     metrics: BatchMetrics = field(default_factory=BatchMetrics)
     counts: dict[str, int] = field(
         default_factory=lambda: {"sent": 0, "failed": 0, "skipped": 0, "reclaimed": 0}
@@ -225,6 +227,7 @@ class _Batch:
             address=address,
             language=member.language,
             unsubscribe_url=self.unsubscribe(member_id),
+            ack_url=self.ack(member_id),
         )
         message = self._message(member.language)
         if isinstance(message, TemplateFailure):
@@ -298,9 +301,12 @@ class _Batch:
         notice still completes)."""
         if language not in self._messages:
             try:
-                rendered: Message | TemplateFailure = messages.render(
-                    self.tenant, self.notice, self.kind, language
-                )
+                # Every email of the notice links the reader's own "understood" page when
+                # links can be made (the first recipient tells: one configuration for all).
+                ack = self.kind == "email" and self.ack(0) is not None
+                message = messages.render(self.tenant, self.notice, self.kind, language, ack=ack)
+                buttons = acks.buttons(self.notice, self.kind, message.language)
+                rendered: Message | TemplateFailure = replace(message, buttons=buttons)
             except TemplateFailure as exc:
                 log.error("notice %s: %s", self.notice.id, exc)
                 rendered = exc

@@ -11,7 +11,7 @@ from typing import Any
 from rq import Queue
 
 from lifeline.core import defaults
-from lifeline.delivery import context, records
+from lifeline.delivery import cascade, context, records
 from lifeline.delivery.batch import deliver_batch
 from lifeline.delivery.broadcast import broadcast_target, post_broadcast
 from lifeline.delivery.context import WorkerContext
@@ -86,7 +86,7 @@ def plan_notice(tenant_id: str, notice_id: int) -> dict[str, int]:
     _queue_broadcast(rt, tenant_id, notice)
     offered = tenant.channels.configured()
     totals: dict[str, int] = {}
-    for kind in notice.channels:
+    for kind in notice.channels if parent is None else _kinds(notice, parent):
         if kind not in offered:
             continue
         if parent is None:
@@ -99,6 +99,8 @@ def plan_notice(tenant_id: str, notice_id: int) -> dict[str, int]:
             )
         totals[kind] = _enqueue_batches(rt, notice, kind, ids, rt.settings.worker.batch_size)
     store.mark(tenant_id, notice_id, plan="done", planned_at=str(time.time()))
+    if parent is None and notice.cascade is not None:
+        cascade.schedule(rt.rq_redis, notice, 1, notice.cascade.after_seconds)
     log.info("notice %s of %s planned: %s", notice_id, tenant_id, totals)
     return totals
 
@@ -107,8 +109,17 @@ def _settled(rt: WorkerContext, store: NoticeStore, notice: Notice) -> bool:
     """Planned, and nobody pending on any channel."""
     if store.field(notice.tenant_id, notice.id, "plan") != "done":
         return False
-    progress = records.progress(rt.redis, notice.tenant_id, notice.id, notice.channels)
+    progress = records.progress(rt.redis, notice.tenant_id, notice.id, _kinds(notice, None))
     return all(p.pending == 0 for p in progress.values())
+
+
+def _kinds(notice: Notice, parent: Notice | None) -> tuple[str, ...]:
+    """The channels a notice has recipients on: with a cascade, also where it took members
+    (a follow-up goes there too, ``records.sent_to`` finds them; and waits for them)."""
+    followed = parent or notice
+    if followed.cascade is None:
+        return notice.channels
+    return tuple(dict.fromkeys((*notice.channels, *followed.cascade.order)))
 
 
 def _queue_broadcast(rt: WorkerContext, tenant_id: str, notice: Notice) -> None:

@@ -167,8 +167,10 @@ def checked_document(tenant: TenantConfig, body: NoticeIn) -> dict[str, Any]:
     """The document to store for a posted notice, after every check that needs the tenant:
     topics, channels and services (``notices.lifecycle.prepare``), then the SMS length."""
     doc = lifecycle.prepare(tenant, body)
-    if "sms" in doc["channels"]:
-        messages.check_sms_length(tenant, draft(tenant, doc))
+    cascades_to = (doc.get("cascade") or {}).get("order", [])
+    if "sms" in doc["channels"] or "sms" in cascades_to:
+        # A notice that may cascade to SMS must fit an SMS as much as one sent by SMS.
+        messages.check_sms_length(tenant, draft(tenant, {**doc, "channels": ["sms"]}))
     return doc
 
 

@@ -40,8 +40,11 @@ language: set here, after the templates, so that no tenant template can leave it
 _BODY_TAG = re.compile(r"<body[^>]*>", re.IGNORECASE)
 
 
-def render(tenant: TenantConfig, notice: Notice, kind: ChannelKind, language: str) -> Message:
-    """Render ``notice`` for one channel in the member's language, or the best one it has."""
+def render(
+    tenant: TenantConfig, notice: Notice, kind: ChannelKind, language: str, *, ack: bool = False
+) -> Message:
+    """Render ``notice`` for one channel in the member's language, or the best one it has;
+    ``ack``: an email asks the reader to acknowledge it (``ack_url``)."""
     language = notice.language_for(language, tenant.default_language)
     mark = mode_mark(notice, language)
     if kind == "sms":
@@ -54,8 +57,8 @@ def render(tenant: TenantConfig, notice: Notice, kind: ChannelKind, language: st
         subject = " ".join(
             render_template(tenant, notice, language, "email_subject.txt.j2").split()
         )
-        text = tidy(render_template(tenant, notice, language, "email.txt.j2"))
-        html = render_template(tenant, notice, language, "email.html.j2").strip()
+        text = tidy(render_template(tenant, notice, language, "email.txt.j2", ack=ack))
+        html = render_template(tenant, notice, language, "email.html.j2", ack=ack).strip()
         if mark:
             subject, text, html = f"{mark}: {subject}", f"{mark}: {text}", _marked_html(mark, html)
         return Message(text=text, subject=subject, html=html, language=language)

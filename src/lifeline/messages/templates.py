@@ -16,7 +16,8 @@ stage, headline and body in the language rendered, services, created_at, expires
 ``services`` (the notice's services from ``locales/<lang>/services.toml``: key, label,
 short, instead, sms), ``language``, ``sms_level`` (how much an SMS carries, one of
 ``SMS_LEVELS``) and ``compact`` (true at the last level, for templates written before
-``sms_level``: headline and contacts only). Filters:
+``sms_level``: headline and contacts only), ``unsubscribe_url`` and ``ack_url`` (the
+recipient's link to acknowledge the notice; "" when it asks for none). Filters:
 ``datetime`` (localized, German time) and ``nl2br`` (escapes, then keeps line breaks).
 Files ending in ``.html.j2`` are autoescaped, ``.txt.j2`` files are not.
 """
@@ -43,7 +44,7 @@ from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
-from lifeline.channels.base import UNSUBSCRIBE_MARK
+from lifeline.channels.base import ACK_MARK, UNSUBSCRIBE_MARK
 from lifeline.config import TenantConfig
 from lifeline.core.errors import ConfigError, InvalidInput
 from lifeline.core.i18n import format_datetime
@@ -72,12 +73,16 @@ def render_template(
     name: str,
     *,
     sms_level: SmsLevel = "full",
+    ack: bool = False,
 ) -> str:
     """One template of ``<language>/<name>`` rendered for a notice (tenant's own first);
-    TemplateFailure naming file and line when it cannot be."""
+    TemplateFailure naming file and line when it cannot be. ``ack``: the message asks the
+    reader to acknowledge it (``ack_url`` is set)."""
     try:
         template = _environment(tenant.id, tenant.templates_dir).get_template(f"{language}/{name}")
-        return template.render(_context(tenant, notice, language, sms_level=sms_level))
+        context = _context(tenant, notice, language, sms_level=sms_level)
+        context["ack_url"] = ACK_MARK if ack else ""
+        return template.render(context)
     except TemplateError as exc:
         where = _where(exc) or f"{language}/{name}"
         raise TemplateFailure(
@@ -127,6 +132,8 @@ def _context(
         # The same for every recipient, so a message is rendered once per language; the
         # email channel puts each recipient's own signed link in its place.
         "unsubscribe_url": UNSUBSCRIBE_MARK,
+        # Likewise each recipient's own "understood" link; "" when none is asked for.
+        "ack_url": "",
     }
 
 

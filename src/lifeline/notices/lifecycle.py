@@ -17,6 +17,7 @@ from lifeline.config import TenantConfig
 from lifeline.core.errors import Conflict, InvalidInput
 from lifeline.core.locations import quoted
 from lifeline.core.vocabulary import CHANNEL_KINDS, Stage
+from lifeline.notices import cascade
 from lifeline.notices.model import Notice
 from lifeline.notices.schemas import NoticeIn, ResolveIn, UpdateIn
 from lifeline.notices.services import known_services
@@ -61,6 +62,7 @@ def prepare(tenant: TenantConfig, body: NoticeIn) -> dict[str, Any]:
         )
     doc = body.model_dump(mode="json")
     doc["channels"] = channels
+    doc["cascade"] = cascade.plan_document(tenant, body.cascade)
     return doc
 
 

@@ -15,6 +15,8 @@ from lifeline.core.vocabulary import (
     Stage,
     best_language,
 )
+from lifeline.notices import cascade
+from lifeline.notices.cascade import CascadePlan
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,9 @@ class Notice:
         notice that went out (not a drill, not waiting for or refused approval)."""
         return self.mode == "actual" and self.approval in (None, "approved")
 
+    cascade: CascadePlan | None = None
+    """On to the member's next channel when not acknowledged in time (``notices.cascade``)."""
+
     def language_for(self, wanted: str, default: str) -> str:
         """The language a member gets: theirs if the notice has it, else the tenant's, else any."""
         return best_language(self.headline, wanted, default)
@@ -74,4 +79,5 @@ def from_document(
         parent_id=doc.get("parent"),
         mode=doc.get("status") or "actual",
         scenario=doc.get("scenario"),
+        cascade=cascade.from_document(doc.get("cascade")),
     )

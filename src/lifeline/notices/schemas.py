@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from lifeline.core import defaults
 from lifeline.core.fields import InputModel, ScenarioKey, Topic, not_null
 from lifeline.core.vocabulary import ChannelKind, Language, NoticeMode, Severity
 
@@ -42,6 +43,24 @@ Topics = Annotated[list[Topic], AfterValidator(_unique), Field(min_length=1, max
 Channels = Annotated[list[ChannelKind], AfterValidator(_unique), Field(min_length=1)]
 
 
+class CascadeIn(InputModel):
+    """A notice's own cascade: who has not acknowledged it on one channel within
+    ``after_seconds`` gets it on their next channel of ``order``. Unset fields come from
+    the tenant's ``[tenants.cascade]``, else the defaults; ``enabled: false`` switches the
+    tenant's cascade off for this notice."""
+
+    enabled: bool = True
+    after_seconds: int | None = Field(default=None, ge=1, le=defaults.CASCADE_MAX_SECONDS)
+    order: list[ChannelKind] | None = Field(default=None, min_length=2, max_length=3)
+
+    @field_validator("order")
+    @classmethod
+    def _once_each(cls, value: list[ChannelKind] | None) -> list[ChannelKind] | None:
+        if value is not None and len(set(value)) != len(value):
+            raise ValueError("must name each channel once")
+        return value
+
+
 class NoticeIn(InputModel):
     """``POST /v1/notices``: an outage notice, after the Common Alerting Protocol.
 
@@ -63,6 +82,8 @@ class NoticeIn(InputModel):
     status: NoticeMode = "actual"
     """CAP status: ``exercise`` and ``test`` reach members flagged ``tester`` only."""
     scenario: ScenarioKey | None = Field(default=None, json_schema_extra=not_null)
+    cascade: CascadeIn | None = None
+    """None: the tenant's cascade, if it has one (``lifeline.notices.cascade``)."""
 
     @field_validator("expires_at")
     @classmethod

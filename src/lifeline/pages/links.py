@@ -38,6 +38,10 @@ class PageLinks:
         """A member's signed unsubscribe link (``access.signing``, purpose "unsubscribe")."""
         return f"{self.base}/t/{self.tenant_id}/unsubscribe/{token}"
 
+    def ack(self, notice_id: int, token: str) -> str:
+        """A member's signed link to acknowledge one notice (its page has the button)."""
+        return f"{self.base}/t/{self.tenant_id}/ack/{notice_id}/{token}"
+
     def confirm(self, token: str) -> str:
         """The link that confirms a sign-up (its page has the button that does it)."""
         return f"{self.base}/t/{self.tenant_id}/confirm/{token}"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lifeline.web import qr, signup, sms_inbound, status, telegram, unsubscribe
+from lifeline.web import acks, qr, signup, sms_inbound, status, telegram, unsubscribe
 
 ROUTERS: tuple[APIRouter, ...] = (
     status.router,
     signup.router,
     unsubscribe.router,
+    acks.router,
     sms_inbound.router,
     qr.router,
     telegram.router,

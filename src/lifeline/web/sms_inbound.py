@@ -11,9 +11,11 @@ SMS channel's ``inbound_token``; seven.io cannot set headers), or for a Twilio c
 valid ``X-Twilio-Signature`` made with its auth token. Anything else is 401.
 
 STOP, STOPP, ABMELDEN, ABBESTELLEN (and the usual English words) stop the member's SMS;
-START, ANMELDEN resume them. Each answers once, with a confirmation SMS, when it changed
-something; replies from numbers Lifeline does not know are ignored (no SMS is sent to
-them, which would cost and is what SMS pumping lives on).
+START, ANMELDEN resume them; OK, VERSTANDEN, GELESEN acknowledge the newest active notice
+the member was sent by SMS (no SMS in answer: it would only cost). STOP and START answer
+once, with a confirmation SMS, when they changed something; replies from numbers Lifeline
+does not know are ignored (no SMS is sent to them, which would cost and is what SMS
+pumping lives on).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from lifeline.channels.twilio import TwilioConfig
 from lifeline.config import Settings, TenantConfig
 from lifeline.core import defaults
 from lifeline.core.masking import mask_phone
+from lifeline.delivery import acks
 from lifeline.delivery.direct import enqueue_direct
 from lifeline.members import MemberStore
 from lifeline.members.schemas import normalize_phone
@@ -52,8 +55,9 @@ STOP_WORDS = frozenset(
     {"STOP", "STOPP", "ABMELDEN", "ABBESTELLEN", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
 )
 START_WORDS = frozenset({"START", "ANMELDEN", "UNSTOP", "YES"})
+ACK_WORDS = frozenset({"OK", "OKAY", "VERSTANDEN", "GELESEN", "UNDERSTOOD"})
 
-Action = Literal["stopped", "started", "ignored"]
+Action = Literal["stopped", "started", "acknowledged", "ignored"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +158,7 @@ def _twilio_valid(auth_token: str, url: str, form: dict[str, list[str]], signatu
 
 def _act(request: Request, tenant: TenantConfig, members: MemberStore, message: Inbound) -> Action:
     word = re.sub(r"[^A-ZÄÖÜ]", "", (message.text.strip().split() or [""])[0].upper())
-    if word not in STOP_WORDS and word not in START_WORDS:
+    if word not in STOP_WORDS | START_WORDS | ACK_WORDS:
         return "ignored"
     sender = message.sender.strip()
     if sender.isdigit() and not sender.startswith("0"):
@@ -167,6 +171,8 @@ def _act(request: Request, tenant: TenantConfig, members: MemberStore, message: 
     if member is None:
         log.info("%s: %s from unknown %s ignored", tenant.id, word, mask_phone(number))
         return "ignored"
+    if word in ACK_WORDS:
+        return _acknowledge(members, tenant.id, member.id)
     rq_redis = request.app.state.rq_redis
     if word in STOP_WORDS:
         if withdraw(members, tenant.id, member, "sms", via="sms"):
@@ -178,3 +184,12 @@ def _act(request: Request, tenant: TenantConfig, members: MemberStore, message: 
             rq_redis, tenant.id, "sms", number, started_sms(tenant.name, member.language)
         )
     return "started"
+
+
+def _acknowledge(members: MemberStore, tenant_id: str, member_id: int) -> Action:
+    """ "OK" acknowledges the newest active notice the member was sent by SMS."""
+    notice_id = acks.newest_sent(members.redis, tenant_id, member_id, "sms")
+    if notice_id is None:
+        return "ignored"
+    acks.acknowledge(members.redis, tenant_id, notice_id, member_id, "sms")
+    return "acknowledged"
