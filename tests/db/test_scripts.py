@@ -113,6 +113,7 @@ def test_every_script_compiles(redis_client: redis.Redis) -> None:
         ("lifeline.delivery", ("limiter.lua", "reserve.lua")),
         ("lifeline.delivery", ("pause.lua",)),
         ("lifeline.delivery", ("alive.lua",)),
+        ("lifeline.delivery", ("receipt.lua",)),
     ]
     used = {name for _, names in composed for name in names}
     assert used == {p.name for p in LUA_FILES}, "a script file no store loads"

@@ -37,7 +37,7 @@ import redis.asyncio as aioredis
 from lifeline.core import defaults
 from lifeline.db import scripts
 from lifeline.delivery.ratelimit import Slot
-from lifeline.delivery.records import RECEIPT_KINDS, DAY_SECONDS, ledger_keys, receipts_key
+from lifeline.delivery.records import DAY_SECONDS, RECEIPT_KINDS, ledger_keys, receipts_key
 
 Done = tuple[int | str, str, str]
 """A finished recipient to record: member id, outcome (sent/failed/skipped), detail."""
@@ -171,7 +171,6 @@ class DeliveryLedger:
     async def count_retry(self, n: int = 1) -> None:
         """Count transient failures that were retried (for the operator's eyes)."""
         await self.redis.hincrby(self._keys[1], "retried", n)
-
 
     def _recording_keys(self) -> list[str]:
         """The ledger's keys and the receipt index of today (on this worker's clock; a

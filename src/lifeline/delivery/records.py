@@ -28,7 +28,6 @@ import redis
 
 from lifeline.db import keys
 
-
 RECEIPT_KINDS = frozenset({"email", "sms"})
 """Channels whose providers report delivery after the send (Telegram's answer is final)."""
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lifeline.web import qr, signup, sms_inbound, status, telegram, unsubscribe
+from lifeline.web import qr, receipts, signup, sms_inbound, status, telegram, unsubscribe
 
 ROUTERS: tuple[APIRouter, ...] = (
     status.router,
     signup.router,
     unsubscribe.router,
     sms_inbound.router,
+    receipts.router,
     qr.router,
     telegram.router,
 )
