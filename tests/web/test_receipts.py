@@ -84,6 +84,11 @@ def progress(api: TestClient, notice_id: int, kind: str) -> tuple[int, int, int]
     return got["sent"], got["delivered"], got["undeliverable"]
 
 
+def message_ids(relay: SmtpServer) -> dict[str, str]:
+    """Address → Message-ID of every mail the relay accepted."""
+    return {mail.rcpt_tos[0]: str(mail.message["Message-ID"]) for mail in relay.delivered}
+
+
 def state(client: redis.Redis, notice_id: int, kind: str, member_id: int) -> str | None:
     return records.state_of(client, T, notice_id, kind, member_id)
 
@@ -93,7 +98,8 @@ def make(
     make_settings: Callable[..., Settings], sms_gateway: SmsGatewayServer, smtp_server: SmtpServer
 ) -> Callable[[str], Settings]:
     return lambda api: make_settings(
-        web=WEB, channels={"sms": sms_channel(sms_gateway, api), "email": email_channel(smtp_server)}
+        web=WEB,
+        channels={"sms": sms_channel(sms_gateway, api), "email": email_channel(smtp_server)},
     )
 
 
@@ -113,7 +119,8 @@ def test_generic_sms_reports_move_recipients_and_count_once(
             return web.post(f"/receipts/{T}/sms", json=body, headers=bearer).json()
 
         assert report(PHONES[0], "delivered") == {"result": "delivered"}
-        assert report(PHONES[1], "failed", reason="absent subscriber") == {"result": "undeliverable"}
+        failed = report(PHONES[1], "failed", reason="absent subscriber")
+        assert failed == {"result": "undeliverable"}
         assert report(PHONES[2], "accepted") == {"result": "ignored"}  # not final yet
         assert report(PHONES[0], "delivered") == {"result": "unchanged"}  # a repeat
         assert report(PHONES[1], "failed") == {"result": "unchanged"}
@@ -126,6 +133,12 @@ def test_generic_sms_reports_move_recipients_and_count_once(
         assert answer.json() == {"result": "unknown"}
         # An SMS undeliverable once is not paused: the phone may be back tomorrow.
         assert MemberStore(redis_client).get(T, ids[1]).paused == frozenset()
+        # The update goes to whom the notice reached or may have: not to the undeliverable.
+        sms_gateway.reset()
+        update = {"body": {"de": "Es geht wieder.", "en": "It works again."}}
+        assert api.post(f"/v1/notices/{notice_id}/updates", json=update).status_code == 202
+        worker.run(settings, burst=True)
+        assert sorted(sms.to for sms in sms_gateway.delivered) == [PHONES[0], PHONES[2]]
 
 
 def test_undeliverable_wins_in_whatever_order_reports_arrive(
@@ -216,7 +229,7 @@ def test_a_hard_bounce_pauses_email_and_the_next_notice_is_not_emailed(
     ids = members(redis_client)
     with apps(settings, redis_client) as (web, api):
         notice_id = deliver(settings, api, ["email"])
-        mails = {mail.rcpt_tos[0]: str(mail.message["Message-ID"]) for mail in smtp_server.delivered}
+        mails = message_ids(smtp_server)
         assert set(mails) == set(EMAILS)
 
         def bounce(address: str, event: str, token: str = BOUNCE_TOKEN) -> Any:
@@ -247,7 +260,7 @@ def test_mailgun_events_are_checked_by_their_signature(
     ids = members(redis_client)
     with apps(settings, redis_client) as (web, api):
         notice_id = deliver(settings, api, ["email"])
-        mails = {mail.rcpt_tos[0]: str(mail.message["Message-ID"]) for mail in smtp_server.delivered}
+        mails = message_ids(smtp_server)
 
         def event(address: str, kind: str, key: str = MAILGUN_KEY, **extra: str) -> Any:
             body = mailgun_event(key, mails[address], kind, recipient=address, **extra)
@@ -264,7 +277,9 @@ def test_mailgun_events_are_checked_by_their_signature(
         assert bounced.json() == {"result": "undeliverable"}
         assert progress(api, notice_id, "email") == (3, 1, 1)
         assert MemberStore(redis_client).get(T, ids[1]).paused == frozenset({"email"})
-        assert state(redis_client, notice_id, "email", ids[1]).startswith("u:mailgun bounce: 5.1.1")
+        assert str(state(redis_client, notice_id, "email", ids[1])).startswith(
+            "u:mailgun bounce: 5.1.1"
+        )
 
 
 def test_bad_bodies_are_refused_naming_the_field(
