@@ -131,6 +131,8 @@ def test_generic_sms_reports_move_recipients_and_count_once(
         unknown = {"message_id": "msg-nobody", "status": "delivered"}
         answer = web.post(f"/receipts/{T}/sms", json=unknown, headers=bearer)
         assert answer.json() == {"result": "unknown"}
+        seen = api.get(f"/v1/members/{ids[1]}/deliveries").json()["deliveries"]
+        assert [(d["state"], d["detail"]) for d in seen] == [("undeliverable", "absent subscriber")]
         # An SMS undeliverable once is not paused: the phone may be back tomorrow.
         assert MemberStore(redis_client).get(T, ids[1]).paused == frozenset()
         # The update goes to whom the notice reached or may have: not to the undeliverable.
