@@ -95,14 +95,13 @@ async def email_receipt(
     member's email."""
     body = await read_body(request, defaults.RECEIPT_MAX_BYTES)
     email = tenant.channels.email
-    signed: dict[str, Any] | None = None
     if token_given(request, getattr(email, "bounce_token", None)):
-        signed = _json(body)
+        data = _json(body)
     else:  # Mailgun signs inside the body: read it, and tell nothing about it if it is not
         signed = _signed_by_mailgun(body, getattr(email, "mailgun_signing_key", None))
-    if signed is None:
-        refuse(request, settings, "a valid bounce token or Mailgun signature is needed")
-    data = signed
+        if signed is None:
+            refuse(request, settings, "a valid bounce token or Mailgun signature is needed")
+        data = signed
     event = data.get("event-data")
     receipt = _mailgun(event) if isinstance(event, dict) else _email_json(data)
     return _applied(client, members, settings, tenant.id, "email", receipt)
