@@ -184,6 +184,8 @@ def test_twilio_status_callback_is_checked_by_its_signature(
         notice_id = deliver(settings, api, ["sms"])
         sent = {sms.to: sms.provider_id for sms in sms_gateway.delivered}
         assert all(sid.startswith("SM") for sid in sent.values())
+        # Each message tells Twilio where to report: the URL the signature is made for.
+        assert {c.params.get("StatusCallback") for c in sms_gateway.calls_to("twilio")} == {url}
 
         def callback(phone: str, status: str, code: str = "", token: str = "") -> Any:
             form, headers = twilio_status_callback(
