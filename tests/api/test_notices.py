@@ -71,6 +71,10 @@ def test_idempotency_key_longer_than_255_is_refused(
     assert plan_jobs(rq_client) == 0
 
 
+NO_RECEIPTS = {"delivered": 0, "undeliverable": 0}
+"""Progress fields of providers' delivery receipts, none yet (tests/web/test_receipts.py)."""
+
+
 def test_get_shows_progress_per_channel(
     api: TestClient, publisher: Headers, redis_client: redis.Redis
 ) -> None:
@@ -90,12 +94,13 @@ def test_get_shows_progress_per_channel(
     assert shown["progress"] == {
         "telegram": {"total": 3, "sent": 1, "failed": 1, "skipped": 0, "pending": 1,
                      "complete": False, "rate": 0.0, "eta_seconds": None,
-                     "failure_reasons": {"bot was blocked": 1}},
+                     "failure_reasons": {"bot was blocked": 1}, **NO_RECEIPTS},
         "email": {"total": 2, "sent": 1, "failed": 0, "skipped": 1, "pending": 0,
-                  "complete": True, "rate": 0.0, "eta_seconds": 0.0, "failure_reasons": {}},
+                  "complete": True, "rate": 0.0, "eta_seconds": 0.0, "failure_reasons": {},
+                  **NO_RECEIPTS},
         "sms": {"total": 0, "sent": 0, "failed": 0, "skipped": 0, "pending": 0,
                 "rate": 0.0, "eta_seconds": 0.0,
-                "complete": True, "failure_reasons": {}},
+                "complete": True, "failure_reasons": {}, **NO_RECEIPTS},
     }  # fmt: skip
     assert shown["complete"] is False
 

@@ -117,6 +117,7 @@ def test_every_script_compiles(redis_client: redis.Redis) -> None:
         ("lifeline.approvals", ("decide.lua",)),
         ("lifeline.delivery", ("cascade.lua",)),
         ("lifeline.acknowledgements", ("acknowledge.lua",)),
+        ("lifeline.delivery", ("receipt.lua",)),
     ]
     used = {name for _, names in composed for name in names}
     assert used == {p.name for p in LUA_FILES}, "a script file no store loads"

@@ -30,7 +30,8 @@ from lifeline.server.errors import responses
 
 router = APIRouter(prefix="/v1/members", tags=["members"], dependencies=[RequireAdmin])
 
-STATES = {"s": "sent", "f": "failed", "k": "skipped", "w": "sending"}
+STATES = {"s": "sent", "f": "failed", "k": "skipped", "w": "sending", "d": "delivered",
+          "u": "undeliverable"}  # fmt: skip
 
 
 class ConsentOut(BaseModel):
@@ -171,7 +172,7 @@ def _deliveries(
         found.append(DeliveryOut(
             notice_id=notice_id, stage=notice.stage, created_at=notice.created_at,
             headline=headline, channel=kind, state=STATES.get(code, code),
-            detail=detail if code in ("f", "k") else "",
+            detail=detail if code in ("f", "k", "u") else "",
         ))  # fmt: skip
     return found
 

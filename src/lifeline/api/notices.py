@@ -356,6 +356,8 @@ def _progress(
             skipped=c.skipped,
             pending=c.pending,
             complete=planned and c.pending == 0,
+            delivered=c.delivered,
+            undeliverable=c.undeliverable,
             rate=c.rate,
             eta_seconds=c.eta_seconds if planned else None,
             # Only read when there are failures: most channels of most notices have none.

@@ -27,6 +27,10 @@ class ChannelProgressOut(BaseModel):
     skipped: int
     pending: int
     complete: bool
+    delivered: int = 0
+    """Of those sent: reported delivered by the provider (email and SMS receipts)."""
+    undeliverable: int = 0
+    """Of those sent: reported undeliverable by the provider (a bounce, a failed SMS)."""
     rate: float = 0.0
     """Recipients finished (sent or failed) per second over the last minute."""
     eta_seconds: float | None = None

@@ -59,6 +59,12 @@ class SmtpConfig(ProviderConfig):
     rate_per_second: float = Field(
         default=defaults.EMAIL_RATE_PER_SECOND, gt=0, le=defaults.MAX_RATE_PER_SECOND
     )
+    bounce_token: SecretStr | None = Field(default=None, min_length=16)
+    """What the relay sends to ``POST /receipts/<tenant>/email`` with bounces and delivery
+    reports in the generic JSON shape (``Authorization: Bearer`` or ``?token=``)."""
+    mailgun_signing_key: SecretStr | None = Field(default=None, min_length=16)
+    """Mailgun's HTTP webhook signing key: its event webhooks posted to the same path are
+    checked by their signature."""
 
     @field_validator("smtp_url")
     @classmethod

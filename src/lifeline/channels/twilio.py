@@ -50,6 +50,9 @@ class TwilioConfig(SmsProviderConfig):
     auth_token: SecretStr
     api_base: HttpUrl = "https://api.twilio.com"
     """Where the API lives; tests point it at a local stand-in."""
+    status_callback: HttpUrl | None = None
+    """Sent as each message's ``StatusCallback``: where Twilio posts its delivery reports,
+    ``<web.public_url>/receipts/<tenant>/sms`` (none: the Messaging Service's own setting)."""
 
     @field_validator("sender")
     @classmethod
@@ -78,6 +81,8 @@ class TwilioChannel(SmsChannel):
         )
         sender_key = "MessagingServiceSid" if _MESSAGING_SERVICE.match(config.sender) else "From"
         form = {"To": recipient.address, sender_key: config.sender, "Body": message.text}
+        if config.status_callback:
+            form["StatusCallback"] = config.status_callback
         auth = (config.account_sid, config.auth_token.get_secret_value())
         return await client.post(url, data=form, auth=auth)
 

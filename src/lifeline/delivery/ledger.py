@@ -6,6 +6,12 @@ One hash per notice and channel maps member id → state:
     s[:<id>]     sent (with the provider's message id, e.g. Telegram's, for replies)
     f:<reason>   failed permanently
     k:<reason>   skipped (member gone or unsubscribed before it was their turn)
+    d[:<id>]     sent, and the provider reported it delivered (``receipts``)
+    u:<reason>   sent, and the provider reported it undeliverable (``receipts``)
+
+On channels with delivery receipts (email, SMS) the script that records a send also
+indexes its provider id under the day (``records.receipts_key``), so that a receipt finds
+its notice and member without another round trip per send.
 
 A recipient is claimed immediately before its send and recorded right after, both by
 scripts (``lua/ledger.lua``) that refuse to overwrite a final state. A job that runs again
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -30,7 +37,7 @@ import redis.asyncio as aioredis
 from lifeline.core import defaults
 from lifeline.db import scripts
 from lifeline.delivery.ratelimit import Slot
-from lifeline.delivery.records import ledger_keys
+from lifeline.delivery.records import DAY_SECONDS, RECEIPT_KINDS, ledger_keys, receipts_key
 
 Done = tuple[int | str, str, str]
 """A finished recipient to record: member id, outcome (sent/failed/skipped), detail."""
@@ -62,6 +69,9 @@ class DeliveryLedger:
         self.redis = client
         self.run = run or uuid.uuid4().hex[:12]
         self._keys = ledger_keys(tenant_id, notice_id, kind)
+        self._tenant_id, self._kind = tenant_id, kind
+        self._notice = str(notice_id) if kind in RECEIPT_KINDS else ""
+        self._days: set[int] = set()
         package = __package__
         self._claim = scripts.load(client, package, _LEDGER, "claim.lua")
         self._record = scripts.load(client, package, _LEDGER, "record.lua")
@@ -103,7 +113,11 @@ class DeliveryLedger:
 
     async def record(self, member_id: int, outcome: str, detail: str = "") -> bool:
         """Record ``sent``/``failed``/``skipped``; False if it was already final."""
-        return bool(await self._record(keys=self._keys, args=[member_id, outcome, _clean(detail)]))
+        return bool(
+            await self._record(
+                keys=self._recording_keys(), args=[member_id, outcome, _clean(detail), self._notice]
+            )
+        )
 
     async def step(
         self,
@@ -121,13 +135,14 @@ class DeliveryLedger:
         """
         member, outcome, detail = done or ("", "", "")
         reply = await self._step(
-            keys=[*self._keys, *(key for key, _, _ in slots)],
+            keys=[*self._recording_keys(), *(key for key, _, _ in slots)],
             args=[
                 member,
                 outcome,
                 _clean(detail),
                 "" if claim is None else claim,
                 self.run,
+                self._notice,
                 *(value for _, interval, lead in slots for value in (interval, lead)),
             ],
         )
@@ -142,15 +157,28 @@ class DeliveryLedger:
 
     async def retain(self, seconds: int) -> None:
         """Let the records naming members (states, failed list) go ``seconds`` after now;
-        counters and reasons stay (they name nobody)."""
+        counters and reasons stay (they name nobody). The receipt index of each day this
+        ledger wrote to goes ``seconds`` after that day ends: no entry outlives its send's
+        records by more than a day, none goes before them."""
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.expire(self._keys[0], seconds)
             pipe.expire(self._keys[3], seconds)
+            for day in sorted(self._days):
+                key = receipts_key(self._tenant_id, self._kind, day)
+                pipe.expireat(key, (day + 1) * DAY_SECONDS + seconds)
             await pipe.execute()
 
     async def count_retry(self, n: int = 1) -> None:
         """Count transient failures that were retried (for the operator's eyes)."""
         await self.redis.hincrby(self._keys[1], "retried", n)
+
+    def _recording_keys(self) -> list[str]:
+        """The ledger's keys and the receipt index of today (on this worker's clock; a
+        receipt looks a day either side)."""
+        day = int(time.time()) // DAY_SECONDS
+        if self._notice:
+            self._days.add(day)
+        return [*self._keys, receipts_key(self._tenant_id, self._kind, day)]
 
 
 def _clean(detail: str) -> str:

@@ -10,8 +10,12 @@ Under the notice's keys (``ll:t:<tenant>:n:<id>:…``), per channel kind:
     runs:<kind> run token → until when it is alive (µs); batch runs of this channel
     bc          language → message id of the notice's post in the broadcast channel
 
-Batch runs write them through ``DeliveryLedger`` (``ledger``); everything here reads,
-except the planner's total and the broadcast's post ids.
+and per tenant and channel with delivery receipts (email, SMS), one hash per day (UTC):
+
+    ll:t:<tenant>:rx:<kind>:<day>   provider message id → "<notice id>:<member id>"
+
+Batch runs write them through ``DeliveryLedger`` (``ledger``), receipts through
+``receipts``; everything here reads, except the planner's total and the broadcast's post ids.
 """
 
 from __future__ import annotations
@@ -23,6 +27,16 @@ from typing import cast
 import redis
 
 from lifeline.db import keys
+
+RECEIPT_KINDS = frozenset({"email", "sms"})
+"""Channels whose providers report delivery after the send (Telegram's answer is final)."""
+
+DAY_SECONDS = 86400
+
+
+def receipts_key(tenant_id: str, kind: str, day: int) -> str:
+    """Hash provider id → "<notice>:<member>" of one day's sends (day: Unix time // 86400)."""
+    return f"{keys.tenant(tenant_id)}rx:{kind}:{day}"
 
 
 def _notice(tenant_id: str, notice_id: int) -> str:
@@ -88,6 +102,10 @@ class ChannelProgress:
     retried: int
     rate: float = 0.0
     """Outcomes (sent or failed) per second over the last minute."""
+    delivered: int = 0
+    """Of those sent: the provider reported them delivered (email, SMS receipts)."""
+    undeliverable: int = 0
+    """Of those sent: the provider reported they could not be delivered."""
 
     @property
     def pending(self) -> int:
@@ -129,6 +147,8 @@ def progress(
             skipped=counters.get("skipped", 0),
             reclaimed=counters.get("reclaimed", 0),
             retried=counters.get("retried", 0),
+            delivered=counters.get("delivered", 0),
+            undeliverable=counters.get("undeliverable", 0),
         )
     return result
 
@@ -158,13 +178,15 @@ def failed_recipients(
 def sent_to(
     client: redis.Redis, tenant_id: str, notice_id: int, kind: str, *, chunk: int = 5000
 ) -> Iterator[tuple[int, str]]:
-    """(member id, provider message id or "") of everyone a notice was sent to on a channel."""
+    """(member id, provider message id or "") of everyone a notice was sent to on a channel
+    (``s``), delivered to included (``d``); not those the provider reported undeliverable
+    (``u``): their address did not take the notice, so its updates do not go there either."""
     key = deliveries_key(tenant_id, notice_id, kind)
     cursor = 0
     while True:
         cursor, fields = cast(tuple[int, dict[str, str]], client.hscan(key, cursor, count=chunk))
         for member_id, state in fields.items():
-            if state == "s" or state.startswith("s:"):
+            if _reached(state):
                 yield int(member_id), state[2:]
         if cursor == 0:
             return
@@ -196,8 +218,13 @@ def message_ids(
     return {
         member_id: state[2:]
         for member_id, state in zip(member_ids, states, strict=True)
-        if isinstance(state, str) and state.startswith("s:")
+        if isinstance(state, str) and _reached(state) and len(state) > 2
     }
+
+
+def _reached(state: str) -> bool:
+    """Sent, and not reported undeliverable: ``s``, ``s:<id>``, ``d``, ``d:<id>``."""
+    return state[:1] in ("s", "d") and (len(state) == 1 or state[1] == ":")
 
 
 def broadcast_posts(client: redis.Redis, tenant_id: str, notice_id: int) -> dict[str, str]:

@@ -1,7 +1,8 @@
 """``GET /metrics``: Prometheus's text format, read from Redis at each scrape, so one scrape
 of any API process is right for every worker on every host.
 
-    lifeline_deliveries_total{tenant,channel,outcome}     sent · failed · skipped
+    lifeline_deliveries_total{tenant,channel,outcome}     sent · failed · skipped ·
+                                                          delivered · undeliverable (receipts)
     lifeline_provider_request_seconds{tenant,channel}     histogram of provider requests
     lifeline_notice_first_delivery_seconds{tenant,channel} post → first delivery
     lifeline_notice_last_delivery_seconds{tenant,channel}  post → last delivery
@@ -44,7 +45,7 @@ from lifeline.delivery.queues import queue_names
 
 router = APIRouter(tags=["health"])
 
-OUTCOMES = ("sent", "failed", "skipped")
+OUTCOMES = ("sent", "failed", "skipped", "delivered", "undeliverable")
 
 _STATE_VALUES = {"closed": 0, "half_open": 1, "open": 2}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lifeline.web import acks, qr, signup, sms_inbound, status, telegram, unsubscribe
+from lifeline.web import acks, qr, receipts, signup, sms_inbound, status, telegram, unsubscribe
 
 ROUTERS: tuple[APIRouter, ...] = (
     status.router,
@@ -12,6 +12,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     unsubscribe.router,
     acks.router,
     sms_inbound.router,
+    receipts.router,
     qr.router,
     telegram.router,
 )

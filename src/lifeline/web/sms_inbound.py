@@ -27,10 +27,11 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import SecretStr
 from starlette.exceptions import HTTPException
 
 from lifeline.access.throttle import AuthThrottle
@@ -118,35 +119,57 @@ def _parse(request: Request, body: bytes) -> Inbound:
 def _authenticate(
     request: Request, settings: Settings, tenant: TenantConfig, message: Inbound, body: bytes
 ) -> None:
-    # Members reply to whichever gateway's number texted them: every provider of the
-    # channel (failover) may forward replies, each with its own token or signature.
+    if not gateway_authenticated(request, settings, tenant, body, twilio=message.shape == "twilio"):
+        refuse(request, settings, "a valid inbound token or Twilio signature is needed")
+
+
+def gateway_authenticated(
+    request: Request, settings: Settings, tenant: TenantConfig, body: bytes, *, twilio: bool
+) -> bool:
+    """Whether a request comes from the tenant's SMS gateway: its ``inbound_token`` as
+    bearer or ``?token=``, or (``twilio``: a form post) a valid X-Twilio-Signature.
+    Also used by the delivery-report webhook (``receipts``).
+
+    Members reply to, and gateways report from, whichever provider of the channel texted
+    them: every provider (failover) may call, each with its own token or signature.
+    """
     providers = [config for _, config in tenant.channels.providers("sms")]
-    given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-    given = given or request.query_params.get("token", "")
-    for sms in providers:
-        token = getattr(sms, "inbound_token", None)
-        if (
-            token is not None
-            and given
-            and hmac.compare_digest(given.encode(), token.get_secret_value().encode())
-        ):
-            return
+    if any(token_given(request, getattr(sms, "inbound_token", None)) for sms in providers):
+        return True
+    if not twilio:
+        return False
     url = f"{settings.web.base()}{request.url.path}"
     if request.url.query:
         url += f"?{request.url.query}"
-    for sms in providers:
-        if isinstance(sms, TwilioConfig) and message.shape == "twilio" and _twilio_valid(
-            sms.auth_token.get_secret_value(), url, parse_form(body),
-            request.headers.get("x-twilio-signature", ""),
-        ):  # fmt: skip
-            return
-    # Counted with the API's failed logins: a guesser is held up the same way.
+    signature = request.headers.get("x-twilio-signature", "")
+    form = parse_form(body)
+    return any(
+        isinstance(sms, TwilioConfig)
+        and _twilio_valid(sms.auth_token.get_secret_value(), url, form, signature)
+        for sms in providers
+    )
+
+
+def token_given(request: Request, token: SecretStr | None) -> bool:
+    """Whether the request carries this token as ``Authorization: Bearer`` or ``?token=``
+    (for providers that cannot set headers); never with no token configured."""
+    given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    given = given or request.query_params.get("token", "")
+    return (
+        token is not None
+        and bool(given)
+        and hmac.compare_digest(given.encode(), token.get_secret_value().encode())
+    )
+
+
+def refuse(request: Request, settings: Settings, why: str) -> NoReturn:
+    """401, counted with the API's failed logins: a guesser is held up the same way (429)."""
     address = request.client.host if request.client else "unknown"
     client = request.app.state.redis
     wait = AuthThrottle(client, settings.api.auth_failures_per_minute).failed(address)
     if wait is not None:
         raise TooManyRequests(f"too many failed authentications; retry in {wait} s", wait)
-    raise NotAuthenticated("a valid inbound token or Twilio signature is needed")
+    raise NotAuthenticated(why)
 
 
 def _twilio_valid(auth_token: str, url: str, form: dict[str, list[str]], signature: str) -> bool:

@@ -78,3 +78,13 @@ the app first, then the phone everyone has, then the mailbox that is read last."
 CASCADE_RECHECK_SECONDS = 15
 """How often a cascade step looks again whether its channel's delivery has finished (its
 ``after_seconds`` count from then, so a member sent last still gets all of them)."""
+
+# --- delivery receipts -------------------------------------------------------------------
+
+RECEIPT_MAX_BYTES = 16384
+"""Largest delivery-report or bounce webhook body read: one event per request, and a relay's
+event carries the bounce's headers and diagnostic text (Mailgun's run to a few KiB)."""
+
+RECEIPT_MAX_FIELD_CHARS = 1000
+"""Longest message id, status or reason a receipt may carry (a bounce's diagnostic text is
+a line or two; the reason stored is cut to 300 characters)."""

@@ -1,12 +1,15 @@
 -- Functions of the delivery ledger of one notice on one channel; scripts that use them
--- follow this file. Their KEYS begin with the ledger's seven keys:
+-- follow this file. Their KEYS begin with the ledger's seven keys (eight where they record):
 --   KEYS[1] deliveries   hash member id -> state: w:<run> | s[:<provider id>] | f:<reason> | k:<reason>
---   KEYS[2] counts       hash total, sent, failed, skipped, reclaimed, retried
+--                        | d[:<provider id>] | u:<reason> (after a delivery receipt, receipt.lua)
+--   KEYS[2] counts       hash total, sent, failed, skipped, reclaimed, retried, delivered, undeliverable
 --   KEYS[3] reasons      hash failure reason -> how many failed with it
 --   KEYS[4] failed       list of failed member ids, in the order they failed
 --   KEYS[5] per second   hash second (Redis clock) -> outcomes in it; the last minute
 --   KEYS[6] runs         hash run token -> until when (µs, Redis clock) the run is alive
 --   KEYS[7] metrics      hash outcome -> count, of the tenant's channel over all notices
+--   KEYS[8] receipts     hash provider id -> "<notice>:<member>", the tenant's channel's sends of
+--                        one day: how a delivery receipt finds its recipient (records.py)
 local function on_wire(state) return string.sub(state, 1, 1) == 'w' end
 local function now_us()
   local t = redis.call('TIME')
@@ -31,8 +34,9 @@ local function claim(member, run)
   redis.call('HINCRBY', KEYS[2], 'reclaimed', 1)
   return 1
 end
--- outcome: sent | failed | skipped. 0 if the state was already final.
-local function record(member, outcome, detail)
+-- outcome: sent | failed | skipped. 0 if the state was already final. With a notice id (not
+-- '') a send with a provider id is also indexed in KEYS[8], for its delivery receipt.
+local function record(member, outcome, detail, notice)
   local state = redis.call('HGET', KEYS[1], member)
   if state and not on_wire(state) then return 0 end
   local prefix = {sent = 's', failed = 'f', skipped = 'k'}
@@ -41,6 +45,9 @@ local function record(member, outcome, detail)
   redis.call('HSET', KEYS[1], member, value)
   redis.call('HINCRBY', KEYS[2], outcome, 1)
   redis.call('HINCRBY', KEYS[7], outcome, 1)
+  if outcome == 'sent' and detail ~= '' and notice and notice ~= '' then
+    redis.call('HSET', KEYS[8], detail, notice .. ':' .. member)
+  end
   if outcome == 'failed' then
     redis.call('HINCRBY', KEYS[3], detail, 1)
     redis.call('RPUSH', KEYS[4], member)
