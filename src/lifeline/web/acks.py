@@ -86,11 +86,5 @@ def _verified(
         purpose = signing.ack_purpose(notice_id)
         link = signing.verify(secret.get_secret_value(), purpose, reader.tenant.id, token[:80])
     if notice is None or link is None:
-        _ = reader._
-        return reader.message(
-            _("This link is not valid"),
-            _("Please use the link from the message exactly as it was sent, or call the "
-              "hotline."),
-            status=400,
-        )  # fmt: skip
+        return reader.invalid_link()
     return notice, link

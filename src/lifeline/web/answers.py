@@ -78,6 +78,16 @@ class Reader:
         return self.page("message.html.j2", status=status, switch=switch, title=title,
                          paragraphs=list(paragraphs), form=form)  # fmt: skip
 
+    def invalid_link(self) -> HTMLResponse:
+        """400: the page for a signed link that was changed or belongs elsewhere."""
+        _ = self._
+        return self.message(
+            _("This link is not valid"),
+            _("Please use the link from the message exactly as it was sent, or call the "
+              "hotline."),
+            status=400,
+        )  # fmt: skip
+
     @property
     def _(self) -> Callable[[str], str]:
         """gettext in the reader's language."""

@@ -94,11 +94,13 @@ async def email_receipt(
     """Move the email's recipient to delivered or undeliverable; a hard bounce pauses the
     member's email."""
     body = await read_body(request, defaults.RECEIPT_MAX_BYTES)
-    email = tenant.channels.email
-    if token_given(request, getattr(email, "bounce_token", None)):
+    # Any relay of the channel (failover) may report, each with its own token or key.
+    relays = [config for _, config in tenant.channels.providers("email")]
+    if any(token_given(request, getattr(email, "bounce_token", None)) for email in relays):
         data = _json(body)
     else:  # Mailgun signs inside the body: read it, and tell nothing about it if it is not
-        signed = _signed_by_mailgun(body, getattr(email, "mailgun_signing_key", None))
+        keys = [getattr(email, "mailgun_signing_key", None) for email in relays]
+        signed = next((d for k in keys if (d := _signed_by_mailgun(body, k)) is not None), None)
         if signed is None:
             refuse(request, settings, "a valid bounce token or Mailgun signature is needed")
         data = signed

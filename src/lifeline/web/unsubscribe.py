@@ -109,13 +109,7 @@ def _verified(
     if secret is not None:
         named = signing.verify(secret.get_secret_value(), UNSUBSCRIBE, reader.tenant.id, token[:80])
     if named is None:
-        _ = reader._
-        return reader.message(
-            _("This link is not valid"),
-            _("Please use the link from the message exactly as it was sent, or call the "
-              "hotline."),
-            status=400,
-        )  # fmt: skip
+        return reader.invalid_link()
     try:
         member: Member | None = members.get(reader.tenant.id, named.member_id)
     except NotFound:
