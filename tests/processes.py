@@ -50,6 +50,7 @@ provider = "telegram"
 token = "{bot_token}"
 api_base = "{api_base}"
 rate_per_second = {telegram_rate}
+allow_paid_broadcast = true
 
 [tenants.channels.email]
 provider = "smtp"

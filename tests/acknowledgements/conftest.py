@@ -32,7 +32,7 @@ def settings(
     return make_settings(
         web=WEB,
         channels={
-            "telegram": telegram_config(bot_api, rate_per_second=1000),
+            "telegram": telegram_config(bot_api, rate_per_second=1000, allow_paid_broadcast=True),
             "email": outbox,
             "sms": outbox | {"inbound_token": INBOUND_TOKEN},
         },

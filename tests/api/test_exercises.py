@@ -113,7 +113,8 @@ def test_a_drill_skips_the_broadcast_channel(
     publisher: Headers,
 ) -> None:
     telegram = {"provider": "telegram", "token": BOT_TOKEN, "api_base": bot_api.api_base,
-                "broadcast_chat_id": "@demo_bkk_status", "rate_per_second": 1000}  # fmt: skip
+                "broadcast_chat_id": "@demo_bkk_status", "rate_per_second": 1000,
+                "allow_paid_broadcast": True}  # fmt: skip
     settings = make_settings(channels={"telegram": telegram})
     seed(redis_client)
     with TestClient(create_app(settings)) as client:

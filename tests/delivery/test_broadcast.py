@@ -27,6 +27,7 @@ def test_notice_and_resolve_are_posted_to_the_broadcast_channel(
         "api_base": bot_api.api_base,
         "broadcast_chat_id": CHANNEL,
         "rate_per_second": 1000,
+        "allow_paid_broadcast": True,
     }
     settings = make_settings(channels={"telegram": telegram})
     MemberStore(redis_client).create(

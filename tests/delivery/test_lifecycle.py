@@ -80,7 +80,7 @@ def test_update_goes_to_exactly_the_recipients_as_telegram_replies(
     make_settings: Callable[..., Settings], redis_client: redis.Redis, bot_api: BotApiServer
 ) -> None:
     telegram = {"provider": "telegram", "token": BOT_TOKEN, "api_base": bot_api.api_base,
-                "rate_per_second": 1000}  # fmt: skip
+                "rate_per_second": 1000, "allow_paid_broadcast": True}  # fmt: skip
     settings = make_settings(channels={"telegram": telegram})
     add_members(redis_client, 12, telegram_chat_id=lambda i: 9000 + i)
     bot_api.blocked_chats.add(9003)
@@ -187,7 +187,7 @@ def test_progress_has_rate_and_failures_page_through_the_api(
     make_settings: Callable[..., Settings], redis_client: redis.Redis, bot_api: BotApiServer
 ) -> None:
     telegram = {"provider": "telegram", "token": BOT_TOKEN, "api_base": bot_api.api_base,
-                "rate_per_second": 1000}  # fmt: skip
+                "rate_per_second": 1000, "allow_paid_broadcast": True}  # fmt: skip
     settings = make_settings(channels={"telegram": telegram})
     add_members(redis_client, 8, telegram_chat_id=lambda i: 7000 + i)
     bot_api.blocked_chats.update({7001, 7003, 7005, 7007, 7000})

@@ -18,10 +18,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import warnings
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, Self
 from urllib.parse import urlsplit
 
-from pydantic import ConfigDict, Field, SecretStr, field_validator
+from pydantic import ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 from telegram import (
     Bot,
     InlineKeyboardButton,
@@ -69,12 +70,36 @@ class TelegramConfig(ProviderConfig):
     provider: Literal["telegram"] = "telegram"
     token: SecretStr
     api_base: str = "https://api.telegram.org/bot"
+    allow_paid_broadcast: bool = False
+    """Send with the Bot API's ``allow_paid_broadcast``: up to 1,000 messages/s, 0.1 Stars
+    per message above the free limit, from the bot's balance. It also lifts the bound of
+    ``rate_per_second`` from 30 to 1,000."""
     rate_per_second: float = Field(
-        default=defaults.TELEGRAM_RATE_PER_SECOND, gt=0, le=defaults.MAX_RATE_PER_SECOND
+        default=defaults.TELEGRAM_RATE_PER_SECOND, gt=0, le=defaults.TELEGRAM_PAID_RATE_PER_SECOND
     )
     support_chat_id: int | None = None
     broadcast_chat_id: int | str | None = None
     webhook_secret: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _within_free_limit(self) -> Self:
+        # Past ~30/s Telegram answers 429 unless the bot pays; a rate it would refuse is a
+        # config mistake, better named at load than found in a crisis. An after-validator:
+        # the inherited rate field is validated before the opt-in, whatever the file's order.
+        free = defaults.TELEGRAM_FREE_RATE_PER_SECOND
+        if self.rate_per_second <= free or self.allow_paid_broadcast:
+            return self
+        message = (
+            f"Value error, may be at most {free:g} (Telegram's free broadcast limit) unless "
+            f"allow_paid_broadcast = true (up to {defaults.TELEGRAM_PAID_RATE_PER_SECOND:g}, "
+            f"{defaults.TELEGRAM_PAID_STARS_PER_MESSAGE:g} Telegram Stars per message)"
+        )
+        error = InitErrorDetails(
+            type=PydanticCustomError("value_error", message),
+            loc=("rate_per_second",),  # so the loader names the key, not the table
+            input=self.rate_per_second,
+        )
+        raise ValidationError.from_exception_data(type(self).__name__, [error])
 
     @field_validator("webhook_secret")
     @classmethod
@@ -184,6 +209,8 @@ class TelegramChannel(Channel):
             link_preview_options=LinkPreviewOptions(is_disabled=True),
             reply_parameters=reply,
             reply_markup=markup,
+            # None leaves the parameter out: only an opted-in tenant's bot is billed.
+            allow_paid_broadcast=True if self.config.allow_paid_broadcast else None,
         )
 
     async def _bot_or_outcome(self) -> Bot | Outcome:

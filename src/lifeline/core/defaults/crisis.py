@@ -88,3 +88,17 @@ event carries the bounce's headers and diagnostic text (Mailgun's run to a few K
 RECEIPT_MAX_FIELD_CHARS = 1000
 """Longest message id, status or reason a receipt may carry (a bounce's diagnostic text is
 a line or two; the reason stored is cut to 300 characters)."""
+
+# --- Telegram paid broadcasts ------------------------------------------------------------
+
+TELEGRAM_FREE_RATE_PER_SECOND = 30.0
+"""Highest Telegram ``rate_per_second`` without ``allow_paid_broadcast``: the Bot FAQ's
+"about 30 messages per second" for messages to many users; past it Telegram answers 429."""
+
+TELEGRAM_PAID_RATE_PER_SECOND = 1_000.0
+"""Highest Telegram ``rate_per_second`` with ``allow_paid_broadcast = true``: the Bot API's
+"up to 1000 messages per second" (``sendMessage``'s ``allow_paid_broadcast``, Bot API 7.11)."""
+
+TELEGRAM_PAID_STARS_PER_MESSAGE = 0.1
+"""What Telegram withdraws from the bot's Stars balance per message sent above the free
+limit with ``allow_paid_broadcast`` (Bot API: "a fee of 0.1 Telegram Stars per message")."""

@@ -163,8 +163,9 @@ PROVIDER_RATE_PER_SECOND = 10.0
 """``rate_per_second`` of a provider whose own config sets no default."""
 
 TELEGRAM_RATE_PER_SECOND = 30.0
-"""A Telegram bot's default ``rate_per_second`` (Telegram allows ~30/s, 1,000 paid); not
-capped: a stand-in may take more, and Telegram's 429 pauses the tenant's channel anyway."""
+"""A Telegram bot's default ``rate_per_second``: Telegram allows about 30/s for free; up to
+``TELEGRAM_FREE_RATE_PER_SECOND`` without, ``TELEGRAM_PAID_RATE_PER_SECOND`` with the
+tenant's ``allow_paid_broadcast``."""
 
 EMAIL_RATE_PER_SECOND = 50.0
 """Default ``rate_per_second`` of an SMTP relay."""
