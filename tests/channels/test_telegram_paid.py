@@ -45,7 +45,7 @@ def load(tmp_path: Path, telegram: str) -> TelegramConfig:
 
 async def send_one(bot_api: BotApiServer, **config: object) -> dict[str, object]:
     """Send one message through a channel with this config; the parameters Telegram got."""
-    channel = TelegramConfig(token=BOT_TOKEN, api_base=bot_api.api_base, **config).create(  # type: ignore[arg-type]
+    channel = TelegramConfig(token=BOT_TOKEN, api_base=bot_api.api_base, **config).create(
         kind="telegram", tenant_id="demo-bkk"
     )
     async with channel:
