@@ -41,6 +41,7 @@ from lifeline.core import defaults
 from lifeline.core.vocabulary import CHANNEL_KINDS
 from lifeline.delivery import context, plan_notice
 from measure import LoadMeter, machine, peak_rss_mib, used_memory
+from peer import PEER_MODES, peer_result, run_peer
 from phases import (
     PhaseOptions,
     Processes,
@@ -51,13 +52,15 @@ from phases import (
 )
 from population import TENANT
 from seeding import seed
-from stack import RATE_PER_SECOND, Stack, run_and_report, write_config
+from stack import RATE_PER_SECOND, SinkHandle, Stack, run_and_report, write_config
 
 TARGETS = {
     "ratio": 0.7,
     "planning_seconds_1m": 20.0,
     "first_delivery_seconds": 1.0,
     "bytes_per_member": 300.0,
+    "end_to_end_vs_apprise_by_language": 1.0,
+    "end_to_end_vs_apprise_per_member": 40.0,
 }
 """The issue's targets, checked in the output."""
 
@@ -129,6 +132,7 @@ def run(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
                 lifeline = run_lifeline(client, api, sinks[kind], procs, options, meter)
                 channels[kind] = _channel_result(raw, lifeline)
                 _say(f"{kind}: {json.dumps(channels[kind]['summary'])}")
+            peer = _peer_phases(stack, sinks, options, messages, meter, channels, args)
             worker_peaks = [peak_rss_mib(pid) for pid in procs.workers]
             _say("queue probe")
             queue = queue_probe(stack, client, api, config, args)
@@ -141,8 +145,38 @@ def run(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
             "channels": channels,
             "queue": queue,
             "peak_rss_mib_per_worker_last_phase": worker_peaks,
-            "targets": targets(channels, members, args.members),
-        }
+            "targets": targets(channels, members, args.members) | _peer_targets(peer),
+        } | ({"peer": peer} if peer else {})
+
+
+def _peer_phases(
+    stack: Stack,
+    sinks: dict[str, SinkHandle],
+    options: PhaseOptions,
+    messages: Path,
+    meter: LoadMeter,
+    channels: dict[str, Any],
+    args: argparse.Namespace,
+) -> dict[str, Any] | None:
+    """With ``--peer apprise`` and email measured: Apprise's phases on the same SMTP sink."""
+    if args.peer != "apprise" or "email" not in channels:
+        return None
+    peers = {}
+    for mode in PEER_MODES:
+        _say(f"email: Apprise, {mode}")
+        peers[mode] = run_peer(stack, sinks["email"], options, messages, meter, mode)
+        _say(f"email: Apprise {mode}: {peers[mode]['end_to_end_msgs_per_s']} msgs/s end to end")
+    return peer_result(channels["email"], peers)
+
+
+def _peer_targets(peer: dict[str, Any] | None) -> dict[str, Any]:
+    """Issue 14: Lifeline's email end to end ≥ Apprise by language, ≥ 40× per member."""
+    if not peer:
+        return {}
+    return {
+        name: _check(peer["comparison"].get(name), TARGETS[name], at_least=True)
+        for name in ("end_to_end_vs_apprise_by_language", "end_to_end_vs_apprise_per_member")
+    }
 
 
 def _phase_options(args: argparse.Namespace) -> PhaseOptions:
@@ -182,8 +216,14 @@ def _channel_result(raw: dict[str, Any], lifeline: dict[str, Any]) -> dict[str, 
         ],
         "planning_seconds": lifeline["planning_seconds"],
         "first_delivery_seconds": lifeline["first_delivery_seconds"],
+        "end_to_end_seconds": lifeline["end_to_end_seconds"],
+        "end_to_end_msgs_per_s": _rate(lifeline["messages"], lifeline["end_to_end_seconds"]),
     }
     return {"summary": summary, "lifeline": lifeline, "raw": raw}
+
+
+def _rate(messages: int, seconds: float | None) -> float | None:
+    return round(messages / seconds, 1) if seconds else None
 
 
 def targets(channels: dict[str, Any], members: dict[str, Any], n: int) -> dict[str, Any]:
@@ -220,6 +260,7 @@ def _setup(args: argparse.Namespace) -> dict[str, Any]:
         "redis": {"private": True, "appendonly": False, "save": False},
         "sinks": "tests/providers stand-ins via benchmarks/sinks.py (count only)",
         "quiet_wait_seconds": args.quiet_wait,
+        "peer": args.peer,
     }
 
 
@@ -248,6 +289,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=float,
         default=300.0,
         help="before each phase, wait up to this long for other processes to leave the CPU",
+    )
+    parser.add_argument(
+        "--peer",
+        choices=["apprise"],
+        help="after email: the same mails through Apprise (pip install -e '.[bench]')",
     )
     parser.add_argument("--output", type=Path, help="also write the JSON here")
     parser.add_argument("--run-dir", type=Path, help="logs and config (default: a temp dir)")

@@ -100,6 +100,7 @@ async def telegram(args: argparse.Namespace, messages: dict[str, Any], tally: Ta
             text=text,
             parse_mode=ParseMode.HTML,
             link_preview_options=preview,
+            allow_paid_broadcast=True,  # as Lifeline sends it: the benchmark tenant opts in
         )
 
     async def make(_lane: int) -> Send:

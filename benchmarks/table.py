@@ -36,7 +36,43 @@ def fanout_table(result: dict[str, Any]) -> str:
             f"{raw['client_cpu_seconds_per_1000']} | {s['planning_seconds']} | "
             f"{s['first_delivery_seconds']} |"
         )
-    return head + "\n".join(rows) + "\n\n" + _fanout_extra(result)
+    return head + "\n".join(rows) + "\n\n" + _fanout_extra(result) + _peer_table(result)
+
+
+def _peer_table(result: dict[str, Any]) -> str:
+    """With ``--peer apprise``: Lifeline's email beside Apprise's, end to end and per phase."""
+    peer = result.get("peer")
+    if not peer:
+        return ""
+    email = result["channels"]["email"]
+    ours, summary = email["lifeline"], email["summary"]
+    rows = [
+        f"| Lifeline, {result['setup']['workers']} workers (API answered → last) | "
+        f"{summary['messages']:,} | {ours['end_to_end_seconds']} | "
+        f"{peer['comparison']['lifeline_email_end_to_end_msgs_per_s']} | {summary['msgs_per_s']} "
+        f"| — | — | {ours['cpu_seconds_per_1000']['workers_and_redis']} (workers + Redis) |"
+    ]
+    names = {"by-language": "grouped by language", "per-member": "one `notify()` per member"}
+    for mode, run in peer["apprise"].items():
+        rows.append(
+            f"| Apprise {run['apprise']}, {names.get(mode, mode)} (first `notify()` → last) | "
+            f"{run['messages']:,} | {run['end_to_end_seconds']} | {run['end_to_end_msgs_per_s']} "
+            f"| {run['msgs_per_s']} | {run['notify_calls']:,} | {run['smtp_connections']} | "
+            f"{run['client_cpu_seconds_per_1000']} |"
+        )
+    ratios = ", ".join(
+        f"{v}× {k.removeprefix('end_to_end_vs_apprise_').replace('_', ' ')}"
+        for k, v in peer["comparison"].items()
+        if k.startswith("end_to_end_vs_")
+    )
+    return (
+        "\nThe peer, same mails to the same SMTP sink:\n\n"
+        "| email | messages | seconds end to end | msgs/s end to end | msgs/s first → last "
+        "arrival | `notify()` calls | SMTP connections | CPU s / 1,000 |\n"
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+        + "\n".join(rows)
+        + f"\n\nLifeline end to end ÷ Apprise end to end: {ratios}.\n"
+    )
 
 
 def _fanout_extra(result: dict[str, Any]) -> str:
