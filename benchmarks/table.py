@@ -57,7 +57,7 @@ def _peer_table(result: dict[str, Any]) -> str:
         rows.append(
             f"| Apprise {run['apprise']}, {names.get(mode, mode)} (first `notify()` → last) | "
             f"{run['messages']:,} | {run['end_to_end_seconds']} | {run['end_to_end_msgs_per_s']} "
-            f"| {run['msgs_per_s']} | {run['notify_calls']:,} | {run['smtp_connections']} | "
+            f"| {run['msgs_per_s']} | {run['notify_calls']:,} | {run['smtp_connections'] or 0:,} | "
             f"{run['client_cpu_seconds_per_1000']} |"
         )
     ratios = ", ".join(
