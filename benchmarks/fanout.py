@@ -12,7 +12,9 @@ One run, on one machine, with nothing else in its private Redis:
    raw — W processes × ``concurrency`` sends in flight send the same texts to the same N
    recipients with the same libraries, no Lifeline; then Lifeline — one notice through the
    real API, planned and delivered by the workers; both measured at the sink;
-4. the queue probe: workers stopped, one notice for every channel is planned, so the queued
+4. with ``--peer apprise``: Apprise sends the same mails to the same SMTP sink, grouped by
+   language and one ``notify()`` per member (``peer.py``), beside Lifeline's end to end;
+5. the queue probe: workers stopped, one notice for every channel is planned, so the queued
    batch jobs can be weighed in Redis.
 
 Prints one JSON object (see README.md for every figure). Every phase is bounded by
@@ -23,6 +25,7 @@ are stopped on exit, Ctrl-C and SIGTERM.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import math
 import shlex
@@ -302,6 +305,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     unknown = set(args.channels) - set(CHANNEL_KINDS)
     if unknown or not args.channels:
         parser.error(f"--channels: unknown {', '.join(sorted(unknown)) or 'empty list'}")
+    if args.peer and "email" not in args.channels:
+        parser.error("--peer: the peer sends email; add email to --channels")
+    if args.peer == "apprise" and importlib.util.find_spec("apprise") is None:
+        parser.error("--peer apprise: Apprise is not installed (pip install -e '.[bench]')")
     return args
 
 
