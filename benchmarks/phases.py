@@ -33,7 +33,7 @@ from measure import (
     used_memory,
 )
 from population import TENANT
-from stack import BOT_TOKEN, HERE, SMS_TOKEN, SinkHandle, SinkStats, Stack
+from stack import BOT_TOKEN, HERE, RATE_PER_SECOND, SMS_TOKEN, SinkHandle, SinkStats, Stack
 from windows import DeliveryWindows
 
 RAW_START_SECONDS = 8.0
@@ -144,6 +144,10 @@ def _raw_commands(
         "--start-at": str(start_at),
         "--deadline": str(deadline),
     }
+    if sink.kind == "telegram":
+        # Telegram itself holds a bot to its rate (1,000/s with paid broadcasts), so the bare
+        # transport is paced at the same bound Lifeline's limiter keeps: both face Telegram.
+        common["--rate"] = str(RATE_PER_SECOND["telegram"] / options.workers)
     commands = []
     for first, count in shares(options.members, options.workers):
         flags = common | {"--first": str(first), "--count": str(count)}

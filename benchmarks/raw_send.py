@@ -8,7 +8,8 @@
 recipients, with the same rendered texts. Each lane keeps its connection for the whole run:
 
 - telegram: python-telegram-bot ``Bot.send_message`` (HTML, no link preview), one ``Bot``
-  with an httpx pool of ``concurrency`` connections;
+  with an httpx pool of ``concurrency`` connections, paced at ``--rate`` (fanout passes
+  Telegram's paid-broadcast bound, split over the processes: Telegram holds both to it);
 - email: one ``aiosmtplib.SMTP`` connection per lane, the MIME message built per recipient
   as Lifeline builds it (text and HTML alternative, quoted-printable);
 - sms: ``httpx.AsyncClient`` POSTing the generic gateway's JSON with a bearer token.
@@ -85,6 +86,23 @@ async def run_lanes(
     await asyncio.gather(*(lane(n) for n in range(lanes)))
 
 
+class Pacer:
+    """Evenly spaced send slots at ``rate`` per second for all lanes (0: unpaced)."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.next = 0.0
+
+    async def slot(self) -> None:
+        if not self.interval:
+            return
+        now = time.monotonic()
+        at = max(now, self.next)
+        self.next = at + self.interval
+        if at > now:
+            await asyncio.sleep(at - now)
+
+
 async def telegram(args: argparse.Namespace, messages: dict[str, Any], tally: Tally) -> None:
     """PTB's ``Bot.send_message``, as ``channels.telegram`` calls it."""
     request = HTTPXRequest(connection_pool_size=args.concurrency, pool_timeout=30.0)
@@ -93,8 +111,11 @@ async def telegram(args: argparse.Namespace, messages: dict[str, Any], tally: Ta
         bot = Bot(args.token, base_url=args.url, request=request)
     preview = LinkPreviewOptions(is_disabled=True)
 
+    pace = Pacer(args.rate)
+
     async def send(index: int) -> None:
         text = messages[language(index)]["text"]
+        await pace.slot()
         await bot.send_message(
             chat_id=int(address("telegram", index)),
             text=text,
@@ -194,6 +215,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--first", type=int, default=0, help="first member index")
     parser.add_argument("--count", type=int, required=True)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="sends/s of this process (0: as fast as it goes; telegram only)",
+    )
     parser.add_argument("--messages", type=Path, required=True, help="rendered texts (JSON)")
     parser.add_argument("--start-at", type=float, default=0.0, help="epoch seconds")
     parser.add_argument("--deadline", type=float, default=float("inf"), help="epoch seconds")

@@ -41,7 +41,7 @@ RATE_PER_SECOND = {"telegram": 1_000, "email": 10_000, "sms": 10_000}
 """The highest rates Lifeline's config accepts: the shared limiter stays in the path (one
 Redis round trip per send). Email and SMS never wait at the rates reached here; Telegram's
 bound is 1,000/s even with ``allow_paid_broadcast`` (issue 14.4), ≈ 960/s after the
-limiter's headroom, which caps the Telegram phase below the raw sender's rate."""
+limiter's headroom; the raw Telegram sender is paced at the same 1,000/s (``phases``)."""
 
 START_SECONDS = 30.0
 """How long a process may take to come up before the run gives up."""
