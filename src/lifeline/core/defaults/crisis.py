@@ -88,3 +88,10 @@ event carries the bounce's headers and diagnostic text (Mailgun's run to a few K
 RECEIPT_MAX_FIELD_CHARS = 1000
 """Longest message id, status or reason a receipt may carry (a bounce's diagnostic text is
 a line or two; the reason stored is cut to 300 characters)."""
+
+# --- email composed once per message (issue 14) -------------------------------------------
+
+SMTP_TEMPLATES_KEPT = 16
+"""Rendered messages an email channel keeps serialised (``channels.mime.MailTemplates``):
+a batch sends one notice in two languages, a worker's channel that outlives its batch a
+few more; the oldest goes first, so memory stays bounded however long a channel lives."""
