@@ -127,14 +127,13 @@ class MailTemplate:
         self._from = header_line("From", sender.from_)
         self._subject = header_line("Subject", subject_of(message))
         language = header_line("Content-Language", message.language)
-        parts = [part(message.text, html=False)]
-        if message.html:
-            parts.append(part(message.html, html=True))
-        if len(parts) == 1:
+        self._message = message
+        self._heads = [b""]
+        self._end = b""
+        if not message.html:
             # A lone part's own headers are the message's (as set_content writes them).
-            self._mime = b"MIME-Version: 1.0\r\n" + parts[0].head[:-2] + language + b"\r\n"
-            self._sections = [(b"", parts[0])]
-            self._end = b""
+            head = part("", html=False).head
+            self._mime = b"MIME-Version: 1.0\r\n" + head[:-2] + language + b"\r\n"
         else:
             boundary = f"=_lifeline_{secrets.token_hex(12)}".encode()
             self._mime = (
@@ -142,15 +141,31 @@ class MailTemplate:
                 b' boundary="' + boundary + b'"\r\n' + language + b"\r\n"
             )
             dash = b"--" + boundary + b"\r\n"
-            self._sections = [
-                (dash + parts[0].head, parts[0]),
-                (b"\r\n" + dash + parts[1].head, parts[1]),
+            self._heads = [
+                dash + part("", html=False).head,
+                b"\r\n" + dash + part("", html=True).head,
             ]
             self._end = b"\r\n--" + boundary + b"--\r\n"
+        self._parts: dict[bool, list[Part]] = {}
+
+    def parts(self, *, ack: bool) -> list[Part]:
+        """The encoded parts for recipients with an acknowledgement link, or without one:
+        a mark replaced by nothing can change where ``set_content`` breaks lines (at the
+        end of the text, or between a CR and an LF), so that variant is encoded apart."""
+        found = self._parts.get(ack)
+        if found is None:
+            bodies = [self._message.text]
+            if self._message.html:
+                bodies.append(self._message.html)
+            if not ack:
+                bodies = [body.replace(ACK_MARK, "") for body in bodies]
+            found = [part(body, html=index == 1) for index, body in enumerate(bodies)]
+            self._parts[ack] = found
+        return found
 
     def fill(self, recipient: Recipient, *, date: str, message_id: str) -> bytes | None:
-        """The recipient's mail as it goes on the wire, or None when its address or link
-        cannot stand in a header unencoded (build that one with the stdlib)."""
+        """The recipient's mail as it goes on the wire, or None when its address or a
+        link cannot go in as it is (build that one with the stdlib)."""
         url = recipient.unsubscribe_url
         if not _ADDRESS.fullmatch(recipient.address):
             return None
@@ -175,8 +190,11 @@ class MailTemplate:
             self._mime,
         ]
         # Without a signed link (no web.public_url) the footer offers the mailto address.
-        links = _Links(url or mailto, recipient.ack_url or "")
-        for head, body in self._sections:
+        ack = recipient.ack_url or ""
+        if "\n" in ack or "\r" in ack:
+            return None  # it would break lines: leave that to set_content
+        links = _Links(url or mailto, ack)
+        for head, body in zip(self._heads, self.parts(ack=bool(ack)), strict=True):
             out.append(head)
             out += links.spliced(body)
         out.append(self._end)
@@ -212,6 +230,9 @@ class MailTemplates:
         self._templates: dict[Message, MailTemplate] = {}
         self._second = -1
         self._date = ""
+
+    def __len__(self) -> int:
+        return len(self._templates)
 
     def of(self, message: Message) -> MailTemplate:
         """The message's template (ValueError if its Subject cannot be a header)."""
