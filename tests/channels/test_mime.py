@@ -212,3 +212,18 @@ def test_templates_kept_are_bounded() -> None:
     assert len(templates) == 4
     assert templates.of(Message(text="Nachricht 9")) is made[9]  # equal message: same one
     assert templates.of(Message(text="Nachricht 0")) is not made[0]  # dropped, made anew
+
+
+def test_a_sender_name_with_umlauts_is_encoded_as_the_stdlib_does() -> None:
+    config = SmtpConfig.model_validate(
+        {"smtp_url": "smtp://127.0.0.1:1", "from": '"BKK Süd, Krisenstab" <krise@bkk-sued.de>'}
+    )
+    channel = SmtpChannel(config, kind="email", tenant_id="demo-bkk")
+    to = recipient(3, "de")
+    raw, _ = channel.mail_for(to, exercise("de"))
+    assert isinstance(raw, bytes)
+    assert_clean_wire(raw)
+    mail = message_from_bytes(raw, policy=default_policy)
+    old = reference(channel, to, exercise("de"))
+    assert mail["From"] == old["From"] == '"BKK Süd, Krisenstab" <krise@bkk-sued.de>'
+    assert mail["List-Unsubscribe"].endswith("<mailto:krise@bkk-sued.de?subject=unsubscribe>")
