@@ -1,7 +1,8 @@
 """Email over SMTP with aiosmtplib (STARTTLS or implicit TLS, auth from the URL).
 
-A batch keeps a few connections open and sends many messages over each. SMTP errors map
-onto outcomes in ``outcome_of`` and nowhere else:
+A batch keeps a few connections open and sends many messages over each; each message is
+serialised once (``channels.mime``) and only its recipient's headers and links change.
+SMTP errors map onto outcomes in ``outcome_of`` and nowhere else:
 
     SMTPResponseException 4xx           → RetryLater        greylisting, full mailbox, 451
     SMTPResponseException 5xx           → Failed            550 user unknown (5.1.x: unsubscribe)
