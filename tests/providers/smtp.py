@@ -54,6 +54,8 @@ class ReceivedMail:
     tls: bool
     """Whether the session was encrypted (STARTTLS or implicit TLS)."""
     at: float
+    raw: bytes = b""
+    """The message exactly as it came over DATA (line ends CRLF, dot-stuffing undone)."""
 
 
 class SmtpServer:
@@ -219,7 +221,13 @@ class _Handler:
         user = session.auth_data if session.authenticated else None
         tls = session.ssl is not None or self.relay.implicit_tls
         mail = ReceivedMail(
-            envelope.mail_from or "", tuple(envelope.rcpt_tos), message, user, tls, time.time()
+            envelope.mail_from or "",
+            tuple(envelope.rcpt_tos),
+            message,
+            user,
+            tls,
+            time.time(),
+            content,
         )
         self.relay._record(mail)
         return "250 2.0.0 OK: queued"

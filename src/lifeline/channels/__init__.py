@@ -4,7 +4,8 @@ Adding a provider: write ``channels/<name>.py`` with a config model (``provider:
 and a ``Channel`` subclass, then add its config class to the union of its kind below.
 Beside the providers lie the transport pieces they share: ``wire`` (rate-limit slots kept
 where the bytes leave), ``lanes`` (one connection per send in flight), ``html`` (Telegram
-HTML cut into messages) and ``smstext`` (what an SMS text costs).
+HTML cut into messages), ``smstext`` (what an SMS text costs) and ``mime`` (an email's bytes
+built once per message, filled in per recipient).
 
 Channels import nothing of Lifeline but ``lifeline.core``.
 """

@@ -1,7 +1,8 @@
 """Email over SMTP with aiosmtplib (STARTTLS or implicit TLS, auth from the URL).
 
-A batch keeps a few connections open and sends many messages over each. SMTP errors map
-onto outcomes in ``outcome_of`` and nowhere else:
+A batch keeps a few connections open and sends many messages over each; each message is
+serialised once (``channels.mime``) and only its recipient's headers and links change.
+SMTP errors map onto outcomes in ``outcome_of`` and nowhere else:
 
     SMTPResponseException 4xx           → RetryLater        greylisting, full mailbox, 451
     SMTPResponseException 5xx           → Failed            550 user unknown (5.1.x: unsubscribe)
@@ -40,6 +41,7 @@ from lifeline.channels.base import (
     Recipient,
     RetryLater,
 )
+from lifeline.channels.mime import MailTemplates, Sender, subject_of
 from lifeline.core import defaults
 from lifeline.core.masking import mask_email
 from lifeline.core.vocabulary import ChannelKind
@@ -140,6 +142,9 @@ class SmtpChannel(Channel):
         self._timeout = timeout or self.timeout
         self._tls_context = tls_context
         self._pool: asyncio.LifoQueue[aiosmtplib.SMTP] | None = None
+        address = config.from_address
+        mailto = f"mailto:{address}?subject=unsubscribe"
+        self._templates = MailTemplates(Sender(config.from_, address.rsplit("@", 1)[1], mailto))
 
     def __repr__(self) -> str:
         return f"SmtpChannel({self.config.masked_url}, connections={self._size})"
@@ -159,7 +164,7 @@ class SmtpChannel(Channel):
 
     async def send(self, recipient: Recipient, message: Message) -> Outcome:
         try:
-            mail = self.compose(recipient, message)
+            mail, message_id = self.mail_for(recipient, message)
         except ValueError as exc:  # e.g. a line break in the subject
             return Failed(f"cannot build the email: {exc}")
         pool = self._idle()
@@ -181,14 +186,29 @@ class SmtpChannel(Channel):
             raise
         finally:
             pool.put_nowait(client)
-        return Delivered(provider_id=str(mail["Message-ID"]))
+        return Delivered(provider_id=message_id)
+
+    def mail_for(self, recipient: Recipient, message: Message) -> tuple[bytes | EmailMessage, str]:
+        """The mail for the wire and its Message-ID: bytes filled into the message's
+        template (``channels.mime``), or, for an address or link that cannot stand in a
+        header as it is, the email ``compose`` builds."""
+        message_id = self._templates.message_id()
+        raw = self._templates.of(message).fill(
+            recipient, date=self._templates.date(), message_id=message_id
+        )
+        if raw is not None:
+            return raw, message_id
+        mail = self.compose(recipient, message)
+        return mail, str(mail["Message-ID"])
 
     def compose(self, recipient: Recipient, message: Message) -> EmailMessage:
-        """The email as it goes out: text, and HTML as an alternative when there is one."""
+        """The email built with the stdlib: text, and HTML as an alternative when there is
+        one. ``mail_for`` sends the same mail from a template; this is for the rare recipient
+        a template cannot take, and what tests compare the template's bytes with."""
         mail = EmailMessage()
         mail["From"] = self.config.from_
         mail["To"] = recipient.address
-        mail["Subject"] = message.subject or message.text.strip().split("\n", 1)[0][:120]
+        mail["Subject"] = subject_of(message)
         mail["Date"] = formatdate(usegmt=True)
         mail["Message-ID"] = make_msgid(domain=self.config.from_address.rsplit("@", 1)[1])
         mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies, please
@@ -212,7 +232,7 @@ class SmtpChannel(Channel):
         mail["Content-Language"] = message.language
         return mail
 
-    async def _deliver(self, client: aiosmtplib.SMTP, mail: EmailMessage, to: str) -> None:
+    async def _deliver(self, client: aiosmtplib.SMTP, mail: bytes | EmailMessage, to: str) -> None:
         if not client.is_connected:
             try:
                 await client.connect()  # EHLO, STARTTLS when offered, AUTH
@@ -220,7 +240,10 @@ class SmtpChannel(Channel):
                 client.close()  # half a handshake (e.g. AUTH refused) is no connection
                 raise
         await wire.reached()  # connected: now wait for this send's slot
-        await client.send_message(mail, sender=self.config.from_address, recipients=[to])
+        if isinstance(mail, bytes):  # 7-bit throughout: no BODY=8BITMIME or SMTPUTF8 needed
+            await client.sendmail(self.config.from_address, [to], mail)
+        else:
+            await client.send_message(mail, sender=self.config.from_address, recipients=[to])
 
     def _idle(self) -> asyncio.LifoQueue[aiosmtplib.SMTP]:
         """The pool of connections not in use; each connects on first use.

@@ -102,3 +102,10 @@ TELEGRAM_PAID_RATE_PER_SECOND = 1_000.0
 TELEGRAM_PAID_STARS_PER_MESSAGE = 0.1
 """What Telegram withdraws from the bot's Stars balance per message sent above the free
 limit with ``allow_paid_broadcast`` (Bot API: "a fee of 0.1 Telegram Stars per message")."""
+
+# --- email composed once per message (issue 14) -------------------------------------------
+
+SMTP_TEMPLATES_KEPT = 16
+"""Rendered messages an email channel keeps serialised (``channels.mime.MailTemplates``):
+a batch sends one notice in two languages, a worker's channel that outlives its batch a
+few more; the oldest goes first, so memory stays bounded however long a channel lives."""
