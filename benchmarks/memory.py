@@ -55,7 +55,9 @@ def run(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
         redis_url = stack.start_redis()
         client = redis.Redis.from_url(redis_url, decode_responses=True)
         described = machine(client)
-        sinks = {k: SinkHandle(kind=k, url=NOWHERE[k], control="", pid=0) for k in CHANNEL_KINDS}
+        sinks: dict[str, SinkHandle] = {
+            k: SinkHandle(kind=k, url=NOWHERE[k], control="", pid=0) for k in CHANNEL_KINDS
+        }
         config = write_config(
             run_dir / "lifeline.toml", redis_url, sinks, batch_size=args.batch_size
         )

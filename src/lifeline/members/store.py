@@ -18,7 +18,7 @@ import redis
 
 from lifeline.core import defaults
 from lifeline.core.errors import Conflict, InvalidInput, NotFound
-from lifeline.core.vocabulary import CONTACT_BY_CHANNEL
+from lifeline.core.vocabulary import CONTACT_BY_CHANNEL, CONTACT_BY_SHORT
 from lifeline.db import keys, scripts
 from lifeline.members.change import (
     Changes,
@@ -37,7 +37,7 @@ from lifeline.members.keys import (
     TENANT_SLOTS,
     TESTERS,
     counter_key,
-    lookup_key,
+    lookup,
     member_key,
     number_key,
     subscribers_key,
@@ -126,15 +126,20 @@ class MemberStore:
 
     def find(self, tenant_id: str, kind: str, address: str | int) -> Member | None:
         """The member reachable at this address on this channel kind, if any."""
-        short = CONTACT_BY_CHANNEL[kind].short
-        found = self.redis.hget(lookup_key(tenant_id, short, str(address)), str(address))
-        return self.get(tenant_id, int(cast(str, found))) if found else None
+        return self._find(tenant_id, CONTACT_BY_CHANNEL[kind].short, str(address))
 
     def find_external(self, tenant_id: str, external_id: str) -> Member | None:
         """The member with this external id (the insurer's member number), if any."""
-        key = lookup_key(tenant_id, EXTERNAL_ID, external_id)
-        found = self.redis.hget(key, external_id)
-        return self.get(tenant_id, int(cast(str, found))) if found else None
+        return self._find(tenant_id, EXTERNAL_ID, external_id)
+
+    def _find(self, tenant_id: str, short: str, address: str) -> Member | None:
+        bucket, field = lookup(tenant_id, short, address)
+        found = _owner(cast(list[str | None], self.redis.hmget(bucket, [field, address])))
+        if found is None:
+            return None
+        member = self.get(tenant_id, found)
+        # A digest names the address: check it is this one (see ``keys.lookup``).
+        return member if _address(member, short) == address else None
 
     def find_ids(
         self,
@@ -150,8 +155,9 @@ class MemberStore:
         for start in range(0, len(addresses), chunk):
             pipe = self.redis.pipeline(transaction=False)
             for address in addresses[start : start + chunk]:
-                pipe.hget(lookup_key(tenant_id, short, address), address)
-            found.extend(int(m) if m else None for m in pipe.execute())
+                bucket, field = lookup(tenant_id, short, address)
+                pipe.hmget(bucket, [field, address])
+            found.extend(_owner(reply) for reply in pipe.execute())
         return found
 
     def count_subscribers(self, tenant_id: str, kind: str, topic: str) -> int:
@@ -300,9 +306,14 @@ class MemberStore:
         found: list[dict[str, str | None]] = [{} for _ in rows]
         if not asked:
             return found
+        entries = [lookup(tenant_id, short, address) for _, short, address in asked]
         owners = self._owners(
-            keys=[lookup_key(tenant_id, short, address) for _, short, address in asked],
-            args=[address for _, _, address in asked],
+            keys=[bucket for bucket, _ in entries],
+            args=[
+                value
+                for (bucket, field), (_, _, address) in zip(entries, asked, strict=True)
+                for value in (field, address)
+            ],
         )
         for (i, short, _), owner in zip(asked, owners, strict=True):
             found[i][short] = owner or None
@@ -340,6 +351,20 @@ class MemberStore:
             )
             self._bytes_client = redis.Redis(connection_pool=pool)
         return self._bytes_client
+
+
+def _owner(reply: Sequence[str | None]) -> int | None:
+    """The member id of a lookup read as (digest field, address field: the old format)."""
+    found = next((value for value in reply if value), None)
+    return int(found) if found else None
+
+
+def _address(member: Member, short: str) -> str | None:
+    """The member's address that lookups of ``short`` name, as they hold it."""
+    if short == EXTERNAL_ID:
+        return member.external_id
+    value = getattr(member, CONTACT_BY_SHORT[short].field)
+    return None if value is None else str(value)
 
 
 def _walk_bitmap(client: redis.Redis, key: str, tenant_number: int, chunk: int) -> Iterator[int]:
