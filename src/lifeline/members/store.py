@@ -9,6 +9,7 @@ No reader ever sees record, lookups and index disagree.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -20,6 +21,8 @@ from lifeline.core import defaults
 from lifeline.core.errors import Conflict, InvalidInput, NotFound
 from lifeline.core.vocabulary import CONTACT_BY_CHANNEL, CONTACT_BY_SHORT
 from lifeline.db import keys, scripts
+from lifeline.members import batches
+from lifeline.members.batches import MemberIds
 from lifeline.members.change import (
     Changes,
     Read,
@@ -203,6 +206,31 @@ class MemberStore:
         the testers'); the bitmap is then read in chunks, so a million members are about
         125 kB to walk.
         """
+        with self._subscribers(tenant_id, kind, topics, testers_only) as (key, tenant_number):
+            yield from batches.walk(self._raw(), key, tenant_number, chunk)
+
+    def subscriber_batches(
+        self,
+        tenant_id: str,
+        kind: str,
+        topics: Sequence[str],
+        size: int,
+        *,
+        testers_only: bool = False,
+        chunk: int = defaults.PLAN_BITMAP_CHUNK_BYTES,
+    ) -> Iterator[tuple[int, MemberIds]]:
+        """The members ``iter_subscribers`` finds, in batches of ``size`` in the compact
+        form of ``batches``: (how many, the batch)."""
+        with self._subscribers(tenant_id, kind, topics, testers_only) as (key, tenant_number):
+            bitmap = b"".join(batches.read(self._raw(), key, chunk))
+        yield from batches.cut(bitmap, tenant_number, size)
+
+    @contextlib.contextmanager
+    def _subscribers(
+        self, tenant_id: str, kind: str, topics: Sequence[str], testers_only: bool
+    ) -> Iterator[tuple[str, int]]:
+        """The bitmap of these subscribers (a short-lived one when topics are OR-ed) and
+        the tenant's number."""
         sources = [subscribers_key(tenant_id, kind, topic) for topic in topics]
         key = sources[0]
         if len(sources) > 1 or testers_only:
@@ -213,7 +241,7 @@ class MemberStore:
             self.redis.expire(key, 3600)
         tenant_number = int(cast(str, self.redis.get(number_key(tenant_id)) or 0))
         try:
-            yield from _walk_bitmap(self._raw(), key, tenant_number, chunk)
+            yield key, tenant_number
         finally:
             if key not in sources:
                 self.redis.delete(key)
@@ -365,17 +393,3 @@ def _address(member: Member, short: str) -> str | None:
         return member.external_id
     value = getattr(member, CONTACT_BY_SHORT[short].field)
     return None if value is None else str(value)
-
-
-def _walk_bitmap(client: redis.Redis, key: str, tenant_number: int, chunk: int) -> Iterator[int]:
-    start = 0
-    while True:
-        data = client.getrange(key, start, start + chunk - 1)
-        if not data:
-            return
-        for index, byte in enumerate(cast(bytes, data)):
-            if byte:
-                for bit in range(8):
-                    if byte & (0x80 >> bit):
-                        yield ((start + index) * 8 + bit) * TENANT_SLOTS + tenant_number
-        start += chunk
