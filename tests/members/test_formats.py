@@ -26,6 +26,7 @@ def _as_before_issue_14(client: redis.Redis, member_id: int, short: str, address
     bucket, field = member_keys.lookup(T, short, address)
     client.hdel(bucket, field)
     client.hset(bucket, address, str(member_id))
+    client.hdel(member_keys.member_key(T, member_id), "a")
     client.hset(member_keys.member_key(T, member_id), mapping={"l": "de", "cr": "tkz0s0"})
 
 
@@ -46,7 +47,7 @@ def test_created_is_stored_as_a_decimal_and_read_in_base_36_too(
     members: MemberStore, redis_client: redis.Redis
 ) -> None:
     m = members.create(T, MemberData(language="en", topics=("outages",), email=EMAIL))
-    stored = redis_client.hget(member_keys.member_key(T, m.id), "cr")
+    stored = redis_client.hget(member_keys.member_key(T, m.id), "a")
     assert stored is not None
     assert stored.isdigit()
     assert len(stored) == 10
@@ -91,7 +92,11 @@ def test_lookups_written_before_issue_14_are_found_and_rewritten(
     assert redis_client.hgetall(bucket) == {field: str(m.id)}  # the write rewrote it
     bucket, field = member_keys.lookup(T, "i", "A123")
     assert redis_client.hgetall(bucket) == {field: str(m.id)}
-    assert "l" not in redis_client.hgetall(member_keys.member_key(T, m.id))
+    record = redis_client.hgetall(member_keys.member_key(T, m.id))
+    assert "l" not in record
+    assert "cr" not in record
+    assert record["a"] == "tkz0s0"  # renamed; the creation time stays what it was
+    assert members.get(T, m.id).created_at == found.created_at
 
 
 def test_an_old_lookup_goes_with_its_member(

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from lifeline.core.errors import Conflict, InvalidInput
 from lifeline.core.vocabulary import CONTACT_BY_SHORT, CONTACTS
+from lifeline.members.codec import CREATED, OLD_CREATED
 from lifeline.members.keys import (
     IDENTIFIERS,
     TENANT_SLOTS,
@@ -143,7 +144,9 @@ def merged(old: Mapping[str, str], doc: Mapping[str, Any]) -> dict[str, str]:
             new.pop(name, None)
         else:
             new[name] = value
-    new.setdefault("cr", doc.get("now") or "0")
+    if OLD_CREATED in new:  # the name before issue 14 (its base-36 value still reads)
+        new[CREATED] = new.pop(OLD_CREATED)
+    new.setdefault(CREATED, doc.get("now") or "0")
     if not any(s in new for s in CONTACT_BY_SHORT):
         raise InvalidInput(
             "a member needs at least one of telegram_chat_id, email, phone", field="email"

@@ -3,14 +3,14 @@
     l   language            t   Telegram chat id     e   email      p   phone (E.164)
     i   external id (the insurer's member number)            tr  "1" for a tester
     o   topics, comma list  x   paused channels      c   consent: "<when> <source>"
-    cr  created
+    a   created (``cr`` before issue 14, still read and renamed on the next write)
 
-The consent time is epoch seconds in base 36 (six characters). ``cr`` is epoch seconds in
+The consent time is epoch seconds in base 36 (six characters). ``a`` is epoch seconds in
 decimal, which a listpack holds as a 4-byte integer (two bytes less than six characters;
 records written before issue 14 hold base 36, told apart by length). ``l`` is left out for
-German, the language ``decode`` assumes without one. Both keep a member's hash in a smaller
-allocation class: 96 instead of 112 bytes by email only, 128 instead of 160 with all three
-channels (jemalloc rounds a listpack up to 16-, then 32-byte steps).
+German, the language ``decode`` assumes without one. That keeps a member's hash in a
+smaller allocation class: 96 instead of 112 bytes by email only, 128 instead of 160 with
+all three channels (jemalloc rounds a listpack up to 16-, then 32-byte steps).
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ from typing import Any
 
 from lifeline.core.vocabulary import CONTACTS
 from lifeline.members.model import Member, MemberData
+
+CREATED, OLD_CREATED = "a", "cr"
+"""The field of the creation time, and its name before issue 14 (a byte more a member)."""
 
 IMPLIED_LANGUAGE = "de"
 """The language of a member whose hash has no ``l``: not stored, most members read it."""
@@ -76,7 +79,7 @@ def decode(member_id: int, fields: Mapping[str, str]) -> Member:
         consent_given_at=when(consent_at),
         consent_source=consent_source or None,
         paused=frozenset(c for c in fields.get("x", "").split(",") if c),
-        created_at=_created(fields.get("cr")),
+        created_at=_created(fields.get(CREATED) or fields.get(OLD_CREATED)),
     )
 
 
