@@ -112,7 +112,13 @@ def read(client: redis.Redis, key: str, chunk: int) -> Iterator[bytes]:
     """A bitmap in pieces of ``chunk`` bytes (a million members are 125 kB)."""
     start = 0
     while True:
-        data = cast(bytes, client.getrange(key, start, start + chunk - 1))
+        # Bitmaps are not UTF-8: read raw through the store's own (decoding) client.
+        data = cast(
+            bytes,
+            client.execute_command(  # type: ignore[no-untyped-call]  # unannotated in redis-py
+                "GETRANGE", key, start, start + chunk - 1, NEVER_DECODE=[]
+            ),
+        )
         if not data:
             return
         yield data

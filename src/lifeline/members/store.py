@@ -60,7 +60,6 @@ class MemberStore:
         self._allocate = scripts.load(client, __package__, "allocate.lua")
         self._owners = scripts.load(client, __package__, "owners.lua")
         self._read = scripts.load(client, __package__, "records.lua")
-        self._bytes_client: redis.Redis | None = None
 
     # --- writes ----------------------------------------------------------------------------
 
@@ -207,7 +206,7 @@ class MemberStore:
         125 kB to walk.
         """
         with self._subscribers(tenant_id, kind, topics, testers_only) as (key, tenant_number):
-            yield from batches.walk(self._raw(), key, tenant_number, chunk)
+            yield from batches.walk(self.redis, key, tenant_number, chunk)
 
     def subscriber_batches(
         self,
@@ -222,7 +221,7 @@ class MemberStore:
         """The members ``iter_subscribers`` finds, in batches of ``size`` in the compact
         form of ``batches``: (how many, the batch)."""
         with self._subscribers(tenant_id, kind, topics, testers_only) as (key, tenant_number):
-            bitmap = b"".join(batches.read(self._raw(), key, chunk))
+            bitmap = b"".join(batches.read(self.redis, key, chunk))
         yield from batches.cut(bitmap, tenant_number, size)
 
     @contextlib.contextmanager
@@ -368,17 +367,6 @@ class MemberStore:
         if reply == "full":
             raise InvalidInput(f"no more than {TENANT_SLOTS - 1} tenants per Redis")
         return [str(i) for i in reply]
-
-    def _raw(self) -> redis.Redis:
-        """A client on the same server that returns bytes (bitmaps are not UTF-8)."""
-        if self._bytes_client is None:
-            kwargs = dict(self.redis.connection_pool.connection_kwargs)
-            kwargs["decode_responses"] = False
-            pool = redis.ConnectionPool(
-                connection_class=self.redis.connection_pool.connection_class, **kwargs
-            )
-            self._bytes_client = redis.Redis(connection_pool=pool)
-        return self._bytes_client
 
 
 def _owner(reply: Sequence[str | None]) -> int | None:
