@@ -11,6 +11,7 @@ import redis
 from rq import SimpleWorker
 
 from lifeline.delivery import records
+from lifeline.members import batches
 from tests.faults.conftest import (
     admin_api,
     complete,
@@ -37,8 +38,9 @@ def mid_batch(rq_client: redis.Redis, client: redis.Redis, name: str) -> bool:
     if worker is None:
         return False
     for execution in worker.get_current_executions(refresh=True):
-        tenant_id, notice_id, kind, member_ids = execution.job.args
+        tenant_id, notice_id, kind, recipients = execution.job.args
         key = records.deliveries_key(tenant_id, notice_id, kind)
+        member_ids = batches.member_ids(recipients)  # a list, or a planned bitmap slice
         states = cast(list[str | None], client.hmget(key, member_ids))  # decode_responses=True
         if any(s is not None and s.startswith("w") for s in states):
             return True

@@ -28,6 +28,8 @@ from lifeline.delivery.ledger import BUSY, DONE, RECLAIMED, DeliveryLedger, Done
 from lifeline.delivery.metrics import BatchMetrics
 from lifeline.delivery.queues import job_options, queue_name
 from lifeline.delivery.ratelimit import ChatPacer, RateLimiter, Slot
+from lifeline.members import batches as member_batches
+from lifeline.members.batches import MemberIds
 from lifeline.members.model import Member
 from lifeline.members.store import MemberStore
 from lifeline.messages import TemplateFailure
@@ -39,9 +41,10 @@ log = logging.getLogger(__name__)
 
 
 async def deliver_batch(
-    tenant_id: str, notice_id: int, kind: ChannelKind, member_ids: list[int]
+    tenant_id: str, notice_id: int, kind: ChannelKind, recipients: MemberIds
 ) -> dict[str, int]:
     """Send one notice to these members on one channel and record each outcome."""
+    member_ids = member_batches.member_ids(recipients)  # a list, or a bitmap slice (planned)
     rt = context.current()
     tenant = rt.settings.tenant(tenant_id)
     providers = tenant.channels.providers(kind) if tenant else []

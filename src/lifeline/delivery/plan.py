@@ -17,6 +17,7 @@ from lifeline.delivery.broadcast import broadcast_target, post_broadcast
 from lifeline.delivery.context import WorkerContext
 from lifeline.delivery.queues import job_options, queue_name
 from lifeline.delivery.status_export import export_after_change
+from lifeline.members.batches import MemberIds
 from lifeline.members.store import MemberStore
 from lifeline.notices.model import Notice
 from lifeline.notices.store import NoticeStore
@@ -89,15 +90,18 @@ def plan_notice(tenant_id: str, notice_id: int) -> dict[str, int]:
     for kind in notice.channels if parent is None else _kinds(notice, parent):
         if kind not in offered:
             continue
+        size = rt.settings.worker.batch_size
         if parent is None:
-            ids: Iterable[int] = MemberStore(rt.redis).iter_subscribers(
-                tenant_id, kind, notice.topics, testers_only=notice.mode != "actual"
+            # Cut from the bitmap, dense batches as bitmap slices (``members.batches``).
+            batches: Iterable[tuple[int, MemberIds]] = MemberStore(rt.redis).subscriber_batches(
+                tenant_id, kind, notice.topics, size, testers_only=notice.mode != "actual"
             )
         else:
             ids = (
                 member_id for member_id, _ in records.sent_to(rt.redis, tenant_id, parent.id, kind)
             )
-        totals[kind] = _enqueue_batches(rt, notice, kind, ids, rt.settings.worker.batch_size)
+            batches = ((len(batch), batch) for batch in _chunks(ids, size))
+        totals[kind] = _enqueue_batches(rt, notice, kind, batches)
     store.mark(tenant_id, notice_id, plan="done", planned_at=str(time.time()))
     if parent is None and notice.cascade is not None:
         cascade.schedule(rt.rq_redis, notice, 1, notice.cascade.after_seconds)
@@ -136,12 +140,12 @@ def _queue_broadcast(rt: WorkerContext, tenant_id: str, notice: Notice) -> None:
 
 
 def _enqueue_batches(
-    rt: WorkerContext, notice: Notice, kind: str, member_ids: Iterable[int], size: int
+    rt: WorkerContext, notice: Notice, kind: str, batches: Iterable[tuple[int, MemberIds]]
 ) -> int:
     queue = Queue(queue_name(kind), connection=rt.rq_redis)
     total = 0
     pending: list[Any] = []
-    for index, batch in enumerate(_chunks(member_ids, size)):
+    for index, (count, batch) in enumerate(batches):
         job_id = f"ll-{notice.tenant_id}-{notice.id}-{kind}-{index}"
         description = f"notice {notice.id}: {kind} batch {index}"
         pending.append(
@@ -151,7 +155,7 @@ def _enqueue_batches(
                 **job_options(notice, job_id, description),
             )
         )
-        total += len(batch)
+        total += count
         if len(pending) >= defaults.ENQUEUE_CHUNK:
             _flush(queue, pending, rt, notice, kind, total)
     _flush(queue, pending, rt, notice, kind, total)

@@ -6,6 +6,7 @@ intake.py   API bodies and PATCHes with the tenant's defaults; create, update
 imports.py  JSON-lines and CSV imports, row by row
 codec.py    a member as a compact Redis hash
 keys.py     the Redis keys of members: records, contact lookups, subscriber bitmaps
+batches.py  subscribers cut into batch jobs from their bitmap (dense ones as bitmap slices)
 change.py   a write worked out before it is made (the compare-and-set ``lua/apply.lua``)
 store.py    ``MemberStore``: reads, and writes as compare-and-sets
 """

@@ -14,14 +14,15 @@ from typing import Any, Literal
 
 from lifeline.core.errors import Conflict, InvalidInput
 from lifeline.core.vocabulary import CONTACT_BY_SHORT, CONTACTS
+from lifeline.members.codec import CREATED, OLD_CREATED
 from lifeline.members.keys import (
     IDENTIFIERS,
     TENANT_SLOTS,
     TESTERS,
-    lookup_key,
     member_key,
     subscribers_key,
 )
+from lifeline.members.keys import lookup as lookup_entry
 
 SaveMode = Literal["create", "upsert", "update"]
 
@@ -57,7 +58,9 @@ class Changes:
         """Write ``new`` over the record read; its old addresses go, its new ones come."""
         old = read.record or {}
         unlink = {s: old[s] for s in IDENTIFIERS if s in old and old[s] != new.get(s)}
-        link = {s: new[s] for s in IDENTIFIERS if s in new and new[s] != old.get(s)}
+        # Every address is linked again, not only new ones: that rewrites an entry still in
+        # the format before issue 14 (its address as field) into a digest (``keys.lookup``).
+        link = {s: new[s] for s in IDENTIFIERS if s in new}
         self._add(tenant_id, member_id, old, new, read.owners, addresses(doc), unlink, link)
 
     def erase(
@@ -83,17 +86,19 @@ class Changes:
         unlink: Mapping[str, str],
         link: Mapping[str, str],
     ) -> None:
-        def lookup(short: str, address: str) -> int:
-            return self._index(lookup_key(tenant_id, short, address))
+        def lookup(short: str, address: str) -> list[int | str]:
+            # [k, field, address]: the entry, and the address as field of the old format
+            bucket, field = lookup_entry(tenant_id, short, address)
+            return [self._index(bucket), field, address]
 
         before, after = _index(tenant_id, old), _index(tenant_id, new)
         change = {
             "m": self._index(member_key(tenant_id, member_id)),
             "record": [v for field in sorted(old) for v in (field, old[field])],
-            "owners": [[lookup(s, a), a, owners.get(s) or ""] for s, a in asked.items()],
+            "owners": [[*lookup(s, a), owners.get(s) or ""] for s, a in asked.items()],
             "new": [v for field, value in new.items() for v in (field, value)],
-            "unlink": [[lookup(s, a), a] for s, a in unlink.items()],
-            "link": [[lookup(s, a), a] for s, a in link.items()],
+            "unlink": [lookup(s, a) for s, a in unlink.items()],
+            "link": [lookup(s, a) for s, a in link.items()],
             "clear": [self._index(k) for k in sorted(before - after)],
             "set": [self._index(k) for k in sorted(after - before)],
             "id": member_id,
@@ -139,7 +144,9 @@ def merged(old: Mapping[str, str], doc: Mapping[str, Any]) -> dict[str, str]:
             new.pop(name, None)
         else:
             new[name] = value
-    new.setdefault("cr", doc.get("now") or "0")
+    if OLD_CREATED in new:  # the name before issue 14 (its base-36 value still reads)
+        new[CREATED] = new.pop(OLD_CREATED)
+    new.setdefault(CREATED, doc.get("now") or "0")
     if not any(s in new for s in CONTACT_BY_SHORT):
         raise InvalidInput(
             "a member needs at least one of telegram_chat_id, email, phone", field="email"

@@ -9,6 +9,7 @@ No reader ever sees record, lookups and index disagree.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -18,8 +19,10 @@ import redis
 
 from lifeline.core import defaults
 from lifeline.core.errors import Conflict, InvalidInput, NotFound
-from lifeline.core.vocabulary import CONTACT_BY_CHANNEL
+from lifeline.core.vocabulary import CONTACT_BY_CHANNEL, CONTACT_BY_SHORT
 from lifeline.db import keys, scripts
+from lifeline.members import batches
+from lifeline.members.batches import MemberIds
 from lifeline.members.change import (
     Changes,
     Read,
@@ -37,7 +40,7 @@ from lifeline.members.keys import (
     TENANT_SLOTS,
     TESTERS,
     counter_key,
-    lookup_key,
+    lookup,
     member_key,
     number_key,
     subscribers_key,
@@ -57,7 +60,6 @@ class MemberStore:
         self._allocate = scripts.load(client, __package__, "allocate.lua")
         self._owners = scripts.load(client, __package__, "owners.lua")
         self._read = scripts.load(client, __package__, "records.lua")
-        self._bytes_client: redis.Redis | None = None
 
     # --- writes ----------------------------------------------------------------------------
 
@@ -126,15 +128,20 @@ class MemberStore:
 
     def find(self, tenant_id: str, kind: str, address: str | int) -> Member | None:
         """The member reachable at this address on this channel kind, if any."""
-        short = CONTACT_BY_CHANNEL[kind].short
-        found = self.redis.hget(lookup_key(tenant_id, short, str(address)), str(address))
-        return self.get(tenant_id, int(cast(str, found))) if found else None
+        return self._find(tenant_id, CONTACT_BY_CHANNEL[kind].short, str(address))
 
     def find_external(self, tenant_id: str, external_id: str) -> Member | None:
         """The member with this external id (the insurer's member number), if any."""
-        key = lookup_key(tenant_id, EXTERNAL_ID, external_id)
-        found = self.redis.hget(key, external_id)
-        return self.get(tenant_id, int(cast(str, found))) if found else None
+        return self._find(tenant_id, EXTERNAL_ID, external_id)
+
+    def _find(self, tenant_id: str, short: str, address: str) -> Member | None:
+        bucket, field = lookup(tenant_id, short, address)
+        found = _owner(cast(list[str | None], self.redis.hmget(bucket, [field, address])))
+        if found is None:
+            return None
+        member = self.get(tenant_id, found)
+        # A digest names the address: check it is this one (see ``keys.lookup``).
+        return member if _address(member, short) == address else None
 
     def find_ids(
         self,
@@ -150,8 +157,9 @@ class MemberStore:
         for start in range(0, len(addresses), chunk):
             pipe = self.redis.pipeline(transaction=False)
             for address in addresses[start : start + chunk]:
-                pipe.hget(lookup_key(tenant_id, short, address), address)
-            found.extend(int(m) if m else None for m in pipe.execute())
+                bucket, field = lookup(tenant_id, short, address)
+                pipe.hmget(bucket, [field, address])
+            found.extend(_owner(reply) for reply in pipe.execute())
         return found
 
     def count_subscribers(self, tenant_id: str, kind: str, topic: str) -> int:
@@ -197,6 +205,31 @@ class MemberStore:
         the testers'); the bitmap is then read in chunks, so a million members are about
         125 kB to walk.
         """
+        with self._subscribers(tenant_id, kind, topics, testers_only) as (key, tenant_number):
+            yield from batches.walk(self.redis, key, tenant_number, chunk)
+
+    def subscriber_batches(
+        self,
+        tenant_id: str,
+        kind: str,
+        topics: Sequence[str],
+        size: int,
+        *,
+        testers_only: bool = False,
+        chunk: int = defaults.PLAN_BITMAP_CHUNK_BYTES,
+    ) -> Iterator[tuple[int, MemberIds]]:
+        """The members ``iter_subscribers`` finds, in batches of ``size`` in the compact
+        form of ``batches``: (how many, the batch)."""
+        with self._subscribers(tenant_id, kind, topics, testers_only) as (key, tenant_number):
+            bitmap = b"".join(batches.read(self.redis, key, chunk))
+        yield from batches.cut(bitmap, tenant_number, size)
+
+    @contextlib.contextmanager
+    def _subscribers(
+        self, tenant_id: str, kind: str, topics: Sequence[str], testers_only: bool
+    ) -> Iterator[tuple[str, int]]:
+        """The bitmap of these subscribers (a short-lived one when topics are OR-ed) and
+        the tenant's number."""
         sources = [subscribers_key(tenant_id, kind, topic) for topic in topics]
         key = sources[0]
         if len(sources) > 1 or testers_only:
@@ -207,7 +240,7 @@ class MemberStore:
             self.redis.expire(key, 3600)
         tenant_number = int(cast(str, self.redis.get(number_key(tenant_id)) or 0))
         try:
-            yield from _walk_bitmap(self._raw(), key, tenant_number, chunk)
+            yield key, tenant_number
         finally:
             if key not in sources:
                 self.redis.delete(key)
@@ -300,9 +333,14 @@ class MemberStore:
         found: list[dict[str, str | None]] = [{} for _ in rows]
         if not asked:
             return found
+        entries = [lookup(tenant_id, short, address) for _, short, address in asked]
         owners = self._owners(
-            keys=[lookup_key(tenant_id, short, address) for _, short, address in asked],
-            args=[address for _, _, address in asked],
+            keys=[bucket for bucket, _ in entries],
+            args=[
+                value
+                for (bucket, field), (_, _, address) in zip(entries, asked, strict=True)
+                for value in (field, address)
+            ],
         )
         for (i, short, _), owner in zip(asked, owners, strict=True):
             found[i][short] = owner or None
@@ -330,27 +368,16 @@ class MemberStore:
             raise InvalidInput(f"no more than {TENANT_SLOTS - 1} tenants per Redis")
         return [str(i) for i in reply]
 
-    def _raw(self) -> redis.Redis:
-        """A client on the same server that returns bytes (bitmaps are not UTF-8)."""
-        if self._bytes_client is None:
-            kwargs = dict(self.redis.connection_pool.connection_kwargs)
-            kwargs["decode_responses"] = False
-            pool = redis.ConnectionPool(
-                connection_class=self.redis.connection_pool.connection_class, **kwargs
-            )
-            self._bytes_client = redis.Redis(connection_pool=pool)
-        return self._bytes_client
+
+def _owner(reply: Sequence[str | None]) -> int | None:
+    """The member id of a lookup read as (digest field, address field: the old format)."""
+    found = next((value for value in reply if value), None)
+    return int(found) if found else None
 
 
-def _walk_bitmap(client: redis.Redis, key: str, tenant_number: int, chunk: int) -> Iterator[int]:
-    start = 0
-    while True:
-        data = client.getrange(key, start, start + chunk - 1)
-        if not data:
-            return
-        for index, byte in enumerate(cast(bytes, data)):
-            if byte:
-                for bit in range(8):
-                    if byte & (0x80 >> bit):
-                        yield ((start + index) * 8 + bit) * TENANT_SLOTS + tenant_number
-        start += chunk
+def _address(member: Member, short: str) -> str | None:
+    """The member's address that lookups of ``short`` name, as they hold it."""
+    if short == EXTERNAL_ID:
+        return member.external_id
+    value = getattr(member, CONTACT_BY_SHORT[short].field)
+    return None if value is None else str(value)

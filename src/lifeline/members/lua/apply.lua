@@ -7,10 +7,12 @@
 -- ARGV[i] change i, as JSON:
 --   m       k of the member's hash
 --   record  [field, value, ...]  the member's hash as read, sorted ([] when there was none)
---   owners  [[k, address, id]]   lookup entries as read ("" when the address was free)
+--   owners  [[k, f, address, id]]  lookup entries as read ("" when the address was free)
 --   new     [field, value, ...]  the hash to write; [] erases the member
---   unlink  [[k, address]]       lookup entries to remove
---   link    [[k, address]]       lookup entries to point at this member
+--   unlink  [[k, f, address]]    lookup entries to remove
+--   link    [[k, f, address]]    lookup entries to point at this member
+-- (f: the address's digest field in its bucket. An entry written before issue 14 has the
+-- address itself as field: it is read too, and removed whenever its entry is written.)
 --   clear   [k, ...]             bitmaps whose bit of this member goes to 0
 --   set     [k, ...]             bitmaps whose bit of this member goes to 1
 --   id, bit                      the member's id, and its bit in the bitmaps
@@ -28,13 +30,17 @@ local function apply(change)
     if current[expected[i]] ~= expected[i + 1] then return 'stale' end
   end
   for _, entry in ipairs(change.owners) do
-    local owner = redis.call('HGET', KEYS[entry[1]], entry[2]) or ''
-    if owner ~= entry[3] then return 'stale' end
+    local owner = redis.call('HGET', KEYS[entry[1]], entry[2])
+      or redis.call('HGET', KEYS[entry[1]], entry[3]) or ''
+    if owner ~= entry[4] then return 'stale' end
   end
   redis.call('DEL', member)
   if #change.new > 0 then redis.call('HSET', member, unpack(change.new)) end
-  for _, entry in ipairs(change.unlink) do redis.call('HDEL', KEYS[entry[1]], entry[2]) end
-  for _, entry in ipairs(change.link) do redis.call('HSET', KEYS[entry[1]], entry[2], change.id) end
+  for _, entry in ipairs(change.unlink) do redis.call('HDEL', KEYS[entry[1]], entry[2], entry[3]) end
+  for _, entry in ipairs(change.link) do
+    redis.call('HDEL', KEYS[entry[1]], entry[3])
+    redis.call('HSET', KEYS[entry[1]], entry[2], change.id)
+  end
   for _, k in ipairs(change.clear) do redis.call('SETBIT', KEYS[k], change.bit, 0) end
   for _, k in ipairs(change.set) do redis.call('SETBIT', KEYS[k], change.bit, 1) end
   return 'ok'
