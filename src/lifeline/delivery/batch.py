@@ -24,10 +24,11 @@ from lifeline.core.vocabulary import ChannelKind
 from lifeline.db import connect_async
 from lifeline.delivery import acks, context, failover, metrics, records
 from lifeline.delivery.context import WorkerContext
-from lifeline.delivery.ledger import BUSY, DONE, RECLAIMED, DeliveryLedger, Done
+from lifeline.delivery.ledger import BUSY, DONE, RECLAIMED, DeliveryLedger, Done, Step
 from lifeline.delivery.metrics import BatchMetrics
 from lifeline.delivery.queues import job_options, queue_name
 from lifeline.delivery.ratelimit import ChatPacer, RateLimiter, Slot
+from lifeline.delivery.steps import GroupedSteps, lane_sizes, take
 from lifeline.members.model import Member
 from lifeline.members.store import MemberStore
 from lifeline.messages import TemplateFailure
@@ -134,6 +135,7 @@ class _Batch:
         self._checked_at = time.monotonic()
         self._stop_reason: str | None = None
         self._busy: list[Work] = []
+        self._steps = GroupedSteps(self.ledger)
 
     async def run(self, channel: Channel, todo: list[Work]) -> dict[str, int]:
         """Work through the recipients with ``worker.concurrency`` sends in flight.
@@ -159,24 +161,58 @@ class _Batch:
         return self.counts
 
     async def _pass(self, channel: Channel, todo: list[Work]) -> list[Work]:
-        """One pass over these recipients; those left when a stop was asked for."""
+        """One pass over these recipients; those left when a stop was asked for.
+
+        ``concurrency`` sends in flight, in lanes of up to ``CLAIMS_PER_STEP``: a lane
+        records its last sends and claims its next recipients in one step, then sends to
+        them (each at its own rate-limit slot) and waits for all of them before the next.
+        """
         pending = iter(todo)
         left: list[Work] = []
 
-        async def lane() -> None:
-            done: Done | None = None
-            for work in pending:
-                if self._should_stop():
-                    left.append(work)
-                    left.extend(pending)
-                    break
-                done = await self._deliver(channel, done, *work)
-            if done is not None:
-                recorded, _, _ = await self.ledger.step(done=done, claim=None)
-                self._count(done, recorded)
+        async def lane(size: int) -> None:
+            done: list[Done] = []
+            while True:
+                claims = take(pending, size, left, self._should_stop)
+                if not claims and not done:
+                    return
+                done = await self._step(channel, done, claims)
 
-        await asyncio.gather(*(lane() for _ in range(self.worker.concurrency)))
+        await asyncio.gather(*(lane(size) for size in lane_sizes(self.worker.concurrency)))
         return left
+
+    async def _step(self, channel: Channel, done: list[Done], claims: list[Work]) -> list[Done]:
+        """Record a lane's finished sends, claim its next recipients and send to them; what
+        to record next.
+
+        Recording, claiming and reserving rate-limit slots is one script call, sent to
+        Redis together with other lanes' steps ready at the same time
+        (``steps.GroupedSteps``); claims still come right before their sends and outcomes
+        are recorded right after the lane's sends, before anything else.
+        """
+        slots = [self._slots_of(member) for _, member, _ in claims]
+        steps = [
+            Step(
+                done[i] if i < len(done) else None,
+                claims[i][0] if i < len(claims) else None,
+                slots[i] if i < len(claims) else (),
+            )
+            for i in range(max(len(done), len(claims)))
+        ]
+        results = await self._steps.run(steps)
+        for previous, (recorded, _, _) in zip(done, results, strict=False):
+            self._count(previous, recorded)
+        sent = await asyncio.gather(
+            *(
+                self._deliver(channel, claim, wait, *work)
+                for work, (_, claim, wait) in zip(claims, results, strict=False)
+            )
+        )
+        return [outcome for outcome in sent if outcome is not None]
+
+    def _slots_of(self, member: Member | None) -> list[Slot]:
+        address = member.address(self.kind) if member else None
+        return self._slots(address) if address else []
 
     def _should_stop(self) -> bool:
         if context.stop_requested():
@@ -197,21 +233,15 @@ class _Batch:
     async def _deliver(
         self,
         channel: Channel,
-        previous: Done | None,
+        claim: int | None,
+        wait: float,
         member_id: int,
         member: Member | None,
         reply_to: str | None,
     ) -> Done | None:
-        """Record the lane's previous recipient and send to this one; what to record next.
-
-        Recording the last outcome, claiming this recipient and reserving its rate-limit
-        slots is one round trip (``DeliveryLedger.step``); the claim still comes right
-        before the send and the outcome is recorded right after it, before anything else.
-        """
+        """Send to one claimed recipient once its slot comes (``wait`` seconds from the
+        claim); what to record (None: nothing, the claim found it final or busy)."""
         address = member.address(self.kind) if member else None
-        slots = self._slots(address) if address else []
-        recorded, claim, wait = await self.ledger.step(done=previous, claim=member_id, slots=slots)
-        self._count(previous, recorded)
         if claim == DONE:
             return None
         if claim == BUSY:

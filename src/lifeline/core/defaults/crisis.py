@@ -88,3 +88,11 @@ event carries the bounce's headers and diagnostic text (Mailgun's run to a few K
 RECEIPT_MAX_FIELD_CHARS = 1000
 """Longest message id, status or reason a receipt may carry (a bounce's diagnostic text is
 a line or two; the reason stored is cut to 300 characters)."""
+
+# --- the batch hot path (issue 14) -----------------------------------------------------------
+
+CLAIMS_PER_STEP = 4
+"""Recipients a batch lane claims in one ledger call (and records in the next), at most the
+batch's concurrency: the batch runs ⌈concurrency / this⌉ lanes of this many sends each, so
+no more than ``concurrency`` recipients are ever claimed and unrecorded (the duplicate bound
+after a worker dies), and a delivery costs about 1/this of a script call instead of one."""
