@@ -28,7 +28,7 @@ from lifeline.delivery.ledger import BUSY, DONE, RECLAIMED, DeliveryLedger, Done
 from lifeline.delivery.metrics import BatchMetrics
 from lifeline.delivery.queues import job_options, queue_name
 from lifeline.delivery.ratelimit import ChatPacer, RateLimiter, Slot
-from lifeline.delivery.steps import GroupedSteps, lane_sizes, take
+from lifeline.delivery.steps import lane_sizes, take
 from lifeline.members.model import Member
 from lifeline.members.store import MemberStore
 from lifeline.messages import TemplateFailure
@@ -135,7 +135,6 @@ class _Batch:
         self._checked_at = time.monotonic()
         self._stop_reason: str | None = None
         self._busy: list[Work] = []
-        self._steps = GroupedSteps(self.ledger)
 
     async def run(self, channel: Channel, todo: list[Work]) -> dict[str, int]:
         """Work through the recipients with ``worker.concurrency`` sends in flight.
@@ -165,7 +164,9 @@ class _Batch:
 
         ``concurrency`` sends in flight, in lanes of up to ``CLAIMS_PER_STEP``: a lane
         records its last sends and claims its next recipients in one step, then sends to
-        them (each at its own rate-limit slot) and waits for all of them before the next.
+        them (each at its own rate-limit slot) and waits for all of them before the next:
+        an outcome is recorded once the slowest send of its lane is done (a retry's
+        backoff delays its lane's records, never another lane's sends).
         """
         pending = iter(todo)
         left: list[Work] = []
@@ -178,16 +179,17 @@ class _Batch:
                     return
                 done = await self._step(channel, done, claims)
 
-        await asyncio.gather(*(lane(size) for size in lane_sizes(self.worker.concurrency)))
+        await asyncio.gather(
+            *(lane(size) for size in lane_sizes(self.worker.concurrency, self.limiter.interval_us))
+        )
         return left
 
     async def _step(self, channel: Channel, done: list[Done], claims: list[Work]) -> list[Done]:
         """Record a lane's finished sends, claim its next recipients and send to them; what
         to record next.
 
-        Recording, claiming and reserving rate-limit slots is one script call, sent to
-        Redis together with other lanes' steps ready at the same time
-        (``steps.GroupedSteps``); claims still come right before their sends and outcomes
+        Recording, claiming and reserving rate-limit slots is one script call
+        (``DeliveryLedger.steps``); claims still come right before their sends and outcomes
         are recorded right after the lane's sends, before anything else.
         """
         slots = [self._slots_of(member) for _, member, _ in claims]
@@ -199,7 +201,7 @@ class _Batch:
             )
             for i in range(max(len(done), len(claims)))
         ]
-        results = await self._steps.run(steps)
+        results = await self.ledger.steps(steps)
         for previous, (recorded, _, _) in zip(done, results, strict=False):
             self._count(previous, recorded)
         sent = await asyncio.gather(

@@ -167,8 +167,8 @@ class DeliveryLedger:
         return recorded == 1, None if claimed < 0 else claimed, wait_us / 1_000_000
 
     async def steps(self, steps: Sequence[Step]) -> list[StepResult]:
-        """Several lanes' ``step`` in one round trip, applied in this order (``GroupedSteps``
-        gathers them); one result per step, as ``step`` returns it."""
+        """Several ``step``s in one round trip, applied in this order (a batch lane's, see
+        ``steps``); one result per step, as ``step`` returns it."""
         limiters: dict[str, int] = {}
         keys = self._recording_keys()
         args: list[str | int] = [self.run, self._notice, len(steps)]

@@ -96,3 +96,9 @@ CLAIMS_PER_STEP = 4
 batch's concurrency: the batch runs ⌈concurrency / this⌉ lanes of this many sends each, so
 no more than ``concurrency`` recipients are ever claimed and unrecorded (the duplicate bound
 after a worker dies), and a delivery costs about 1/this of a script call instead of one."""
+
+CLAIMS_SPAN_SECONDS = 0.01
+"""Longest stretch of rate-limit slots one lane claims in one call; below it, a lane claims
+fewer (one at 100 messages a second or less). Slow channels gain nothing from fewer round
+trips, and consecutive slots held by one worker would all go out late together when that
+worker stalls, bunching with other workers' sends at the provider."""

@@ -1,4 +1,4 @@
--- Several lanes' steps (step.lua) in one round trip, in the order given: each records one
+-- Several steps (step.lua) of a batch lane in one round trip, in the order given: each records one
 -- recipient's outcome, claims the next and reserves its slots, exactly as step.lua would
 -- one after the other (ledger.lua, limiter.lua).
 -- KEYS[8]: the receipt index of the day; KEYS[9..]: every limiter any step takes a slot of.
