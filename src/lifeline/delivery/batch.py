@@ -22,7 +22,7 @@ from lifeline.config import TenantConfig, WebConfig, WorkerConfig
 from lifeline.core import defaults
 from lifeline.core.vocabulary import ChannelKind
 from lifeline.db import connect_async
-from lifeline.delivery import acks, context, failover, metrics, records
+from lifeline.delivery import acks, context, failover, kept, metrics, records
 from lifeline.delivery.context import WorkerContext
 from lifeline.delivery.ledger import BUSY, DONE, RECLAIMED, DeliveryLedger, Done, Step
 from lifeline.delivery.metrics import BatchMetrics
@@ -47,7 +47,9 @@ async def deliver_batch(
     tenant = rt.settings.tenant(tenant_id)
     providers = tenant.channels.providers(kind) if tenant else []
     provider = providers[0][1] if providers else None
-    client = connect_async(rt.settings.redis.url)
+    worker_loop = kept.here()  # a worker's loop keeps client and channels for the next job
+    url = rt.settings.redis.url
+    client = await worker_loop.redis(url) if worker_loop else connect_async(url)
     ledger = DeliveryLedger(client, tenant_id, notice_id, kind)
     retention = rt.settings.worker.delivery_retention_days * 86400
     try:
@@ -74,15 +76,15 @@ async def deliver_batch(
         members = batch.members.get_many(tenant_id, todo)
         replies = _replies_to(rt, notice, kind, todo)
         work = [(mid, members.get(mid), replies.get(mid)) for mid in todo]
-        channel = failover.channel_for(client, tenant_id, kind, providers)
-        async with ledger.running(), channel:
+        async with ledger.running(), kept.channel(client, tenant_id, kind, providers) as channel:
             counts = await batch.run(channel, work)
         _measured(rt, batch, counts)
         return counts
     finally:
         with contextlib.suppress(redis.RedisError):  # the next batch of the notice sets it too
             await ledger.retain(retention)
-        await client.aclose()
+        if worker_loop is None:
+            await client.aclose()
 
 
 def _why_not(notices: NoticeStore, notice: Notice) -> str | None:

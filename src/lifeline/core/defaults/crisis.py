@@ -102,3 +102,9 @@ CLAIMS_SPAN_SECONDS = 0.01
 fewer (one at 100 messages a second or less). Slow channels gain nothing from fewer round
 trips, and consecutive slots held by one worker would all go out late together when that
 worker stalls, bunching with other workers' sends at the provider."""
+
+WORKER_IDLE_CLOSE_SECONDS = 30
+"""How long a worker keeps its provider connections and its asyncio Redis client open
+without a batch job using them (``delivery.kept``): long enough for the batch jobs of one
+notice, which follow each other within milliseconds, well short of the five minutes after
+which SMTP relays commonly drop an idle session."""
