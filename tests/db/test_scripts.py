@@ -110,6 +110,7 @@ def test_every_script_compiles(redis_client: redis.Redis) -> None:
             for name in ("claim.lua", "record.lua", "skip.lua")
         ),
         ("lifeline.delivery", ("ledger.lua", "limiter.lua", "step.lua")),
+        ("lifeline.delivery", ("ledger.lua", "limiter.lua", "steps.lua")),
         ("lifeline.delivery", ("limiter.lua", "reserve.lua")),
         ("lifeline.delivery", ("pause.lua",)),
         ("lifeline.delivery", ("alive.lua",)),

@@ -130,6 +130,7 @@ class StandInServer:
     def _reset_state(self) -> None:
         self._calls: list[Call] = []
         self._delivered: list[Any] = []
+        self._connections = 0
         self._plan: deque[str] = deque()
         self._rng = random.Random(self.seed)
         self.failure_rate = 0.0
@@ -154,6 +155,16 @@ class StandInServer:
         """
         with self._lock:
             self._plan.extend([kind] * n)
+
+    @property
+    def connections(self) -> int:
+        """TCP connections accepted so far (a keep-alive client makes many calls on each)."""
+        with self._lock:
+            return self._connections
+
+    def _count_connection(self) -> None:
+        with self._lock:
+            self._connections += 1
 
     def stats(self) -> dict[str, int]:
         """Counts for benchmarks: calls received and messages delivered."""
@@ -243,6 +254,10 @@ def _handler_class(stand_in: StandInServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as real providers and httpx pools expect
         disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms stall
+
+        def setup(self) -> None:
+            super().setup()  # one handler per connection: count it
+            stand_in._count_connection()
 
         def do_GET(self) -> None:
             self._serve("GET")

@@ -85,6 +85,7 @@ class SmtpServer:
         self._plan: deque[str] = deque()
         self._rng = random.Random(self.seed)
         self._connections = 0
+        self._quits = 0
         self.failure_rate = 0.0
         self.rejected: dict[str, str] = {}
         """Address (lower case) -> the 5xx line its RCPT is answered with, every time."""
@@ -151,6 +152,12 @@ class SmtpServer:
         with self._lock:
             return self._connections
 
+    @property
+    def quits(self) -> int:
+        """Sessions the client ended politely (QUIT) since the last reset."""
+        with self._lock:
+            return self._quits
+
     def stats(self) -> dict[str, int]:
         """Counts for benchmarks."""
         return {"delivered": len(self.delivered), "connections": self.connections}
@@ -166,6 +173,10 @@ class SmtpServer:
     def _count_connection(self) -> None:
         with self._lock:
             self._connections += 1
+
+    def _count_quit(self) -> None:
+        with self._lock:
+            self._quits += 1
 
     def _record(self, mail: ReceivedMail) -> None:
         with self._lock:
@@ -186,6 +197,10 @@ class _Handler:
 
     def __init__(self, relay: SmtpServer) -> None:
         self.relay = relay
+
+    async def handle_QUIT(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self.relay._count_quit()
+        return "221 Bye"
 
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]

@@ -179,7 +179,8 @@ def connect_async(url: str, *, patient: bool = True) -> aioredis.Redis:
     """An asyncio client for a batch job (strings), patient unless told otherwise.
 
     One per job run: it belongs to the event loop of that run, so close it (``aclose``)
-    before the job returns.
+    before the job returns — unless the loop outlives the job (``delivery.kept`` keeps a
+    worker's client on the worker's loop and closes it there).
     """
     return _async(
         url,

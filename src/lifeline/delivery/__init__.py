@@ -19,6 +19,8 @@ failover.py   a channel with several providers          breaker.py   their break
 context.py    the worker's settings and clients         worker.py    ``lifeline worker``
 acks.py       the button and link to acknowledge, recording an acknowledgement, who has not
 cascade.py    on to the member's next channel when a notice is not acknowledged in time
+steps.py      lanes: recipients per ledger call       kept.py      a worker's loop and the
+                                                                     connections it keeps
 
 Jobs are plain module-level functions taking ids, safe to run again: the planner re-enqueues
 the same deterministic job ids, and a batch skips everyone already recorded (``ledger``).

@@ -22,12 +22,13 @@ from lifeline.config import TenantConfig, WebConfig, WorkerConfig
 from lifeline.core import defaults
 from lifeline.core.vocabulary import ChannelKind
 from lifeline.db import connect_async
-from lifeline.delivery import acks, context, failover, metrics, records
+from lifeline.delivery import acks, context, failover, kept, metrics, records
 from lifeline.delivery.context import WorkerContext
-from lifeline.delivery.ledger import BUSY, DONE, RECLAIMED, DeliveryLedger, Done
+from lifeline.delivery.ledger import BUSY, DONE, RECLAIMED, DeliveryLedger, Done, Step
 from lifeline.delivery.metrics import BatchMetrics
 from lifeline.delivery.queues import job_options, queue_name
 from lifeline.delivery.ratelimit import ChatPacer, RateLimiter, Slot
+from lifeline.delivery.steps import lane_sizes, take
 from lifeline.members import batches as member_batches
 from lifeline.members.batches import MemberIds
 from lifeline.members.model import Member
@@ -49,7 +50,9 @@ async def deliver_batch(
     tenant = rt.settings.tenant(tenant_id)
     providers = tenant.channels.providers(kind) if tenant else []
     provider = providers[0][1] if providers else None
-    client = connect_async(rt.settings.redis.url)
+    worker_loop = kept.here()  # a worker's loop keeps client and channels for the next job
+    url = rt.settings.redis.url
+    client = await worker_loop.redis(url) if worker_loop else connect_async(url)
     ledger = DeliveryLedger(client, tenant_id, notice_id, kind)
     retention = rt.settings.worker.delivery_retention_days * 86400
     try:
@@ -76,15 +79,15 @@ async def deliver_batch(
         members = batch.members.get_many(tenant_id, todo)
         replies = _replies_to(rt, notice, kind, todo)
         work = [(mid, members.get(mid), replies.get(mid)) for mid in todo]
-        channel = failover.channel_for(client, tenant_id, kind, providers)
-        async with ledger.running(), channel:
+        async with ledger.running(), kept.channel(client, tenant_id, kind, providers) as channel:
             counts = await batch.run(channel, work)
         _measured(rt, batch, counts)
         return counts
     finally:
         with contextlib.suppress(redis.RedisError):  # the next batch of the notice sets it too
             await ledger.retain(retention)
-        await client.aclose()
+        if worker_loop is None:
+            await client.aclose()
 
 
 def _why_not(notices: NoticeStore, notice: Notice) -> str | None:
@@ -162,24 +165,61 @@ class _Batch:
         return self.counts
 
     async def _pass(self, channel: Channel, todo: list[Work]) -> list[Work]:
-        """One pass over these recipients; those left when a stop was asked for."""
+        """One pass over these recipients; those left when a stop was asked for.
+
+        ``concurrency`` sends in flight, in lanes of up to ``CLAIMS_PER_STEP``: a lane
+        records its last sends and claims its next recipients in one step, then sends to
+        them (each at its own rate-limit slot) and waits for all of them before the next:
+        an outcome is recorded once the slowest send of its lane is done (a retry's
+        backoff delays its lane's records, never another lane's sends).
+        """
         pending = iter(todo)
         left: list[Work] = []
 
-        async def lane() -> None:
-            done: Done | None = None
-            for work in pending:
-                if self._should_stop():
-                    left.append(work)
-                    left.extend(pending)
-                    break
-                done = await self._deliver(channel, done, *work)
-            if done is not None:
-                recorded, _, _ = await self.ledger.step(done=done, claim=None)
-                self._count(done, recorded)
+        async def lane(size: int) -> None:
+            done: list[Done] = []
+            while True:
+                claims = take(pending, size, left, self._should_stop)
+                if not claims and not done:
+                    return
+                done = await self._step(channel, done, claims)
 
-        await asyncio.gather(*(lane() for _ in range(self.worker.concurrency)))
+        await asyncio.gather(
+            *(lane(size) for size in lane_sizes(self.worker.concurrency, self.limiter.interval_us))
+        )
         return left
+
+    async def _step(self, channel: Channel, done: list[Done], claims: list[Work]) -> list[Done]:
+        """Record a lane's finished sends, claim its next recipients and send to them; what
+        to record next.
+
+        Recording, claiming and reserving rate-limit slots is one script call
+        (``DeliveryLedger.steps``); claims still come right before their sends and outcomes
+        are recorded right after the lane's sends, before anything else.
+        """
+        slots = [self._slots_of(member) for _, member, _ in claims]
+        steps = [
+            Step(
+                done[i] if i < len(done) else None,
+                claims[i][0] if i < len(claims) else None,
+                slots[i] if i < len(claims) else (),
+            )
+            for i in range(max(len(done), len(claims)))
+        ]
+        results = await self.ledger.steps(steps)
+        for previous, (recorded, _, _) in zip(done, results, strict=False):
+            self._count(previous, recorded)
+        sent = await asyncio.gather(
+            *(
+                self._deliver(channel, claim, wait, *work)
+                for work, (_, claim, wait) in zip(claims, results, strict=False)
+            )
+        )
+        return [outcome for outcome in sent if outcome is not None]
+
+    def _slots_of(self, member: Member | None) -> list[Slot]:
+        address = member.address(self.kind) if member else None
+        return self._slots(address) if address else []
 
     def _should_stop(self) -> bool:
         if context.stop_requested():
@@ -200,21 +240,15 @@ class _Batch:
     async def _deliver(
         self,
         channel: Channel,
-        previous: Done | None,
+        claim: int | None,
+        wait: float,
         member_id: int,
         member: Member | None,
         reply_to: str | None,
     ) -> Done | None:
-        """Record the lane's previous recipient and send to this one; what to record next.
-
-        Recording the last outcome, claiming this recipient and reserving its rate-limit
-        slots is one round trip (``DeliveryLedger.step``); the claim still comes right
-        before the send and the outcome is recorded right after it, before anything else.
-        """
+        """Send to one claimed recipient once its slot comes (``wait`` seconds from the
+        claim); what to record (None: nothing, the claim found it final or busy)."""
         address = member.address(self.kind) if member else None
-        slots = self._slots(address) if address else []
-        recorded, claim, wait = await self.ledger.step(done=previous, claim=member_id, slots=slots)
-        self._count(previous, recorded)
         if claim == DONE:
             return None
         if claim == BUSY:

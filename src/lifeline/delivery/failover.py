@@ -83,8 +83,13 @@ class ProviderChain(Channel):
         )
         self._failed_at: dict[int, int] = {}
         """Recipient → the provider whose last send to them failed transiently: their retry
-        goes elsewhere if anything else admits a send. Bounded by the batch (one chain per
-        batch job); a recipient leaves it with their final outcome."""
+        goes elsewhere if anything else admits a send. Bounded by the batch (a chain kept
+        across batch jobs forgets it at each one's start, ``forget``); a recipient leaves it
+        with their final outcome."""
+
+    def forget(self) -> None:
+        """Start a new batch: no recipient's last failure carries over (``delivery.kept``)."""
+        self._failed_at.clear()
 
     async def open(self) -> None:
         for route in self.routes:

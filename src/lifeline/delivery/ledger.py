@@ -31,6 +31,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
@@ -41,6 +42,21 @@ from lifeline.delivery.records import DAY_SECONDS, RECEIPT_KINDS, ledger_keys, r
 
 Done = tuple[int | str, str, str]
 """A finished recipient to record: member id, outcome (sent/failed/skipped), detail."""
+
+StepResult = tuple[bool, int | None, float]
+"""What a step did: whether its done recipient was recorded (False: already final), its
+claim's FRESH / RECLAIMED / DONE / BUSY (None without a claim), seconds to wait for its slots."""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What a batch lane does between two sends: record one, claim the next, reserve its
+    send slots (reserved only when the claim is FRESH or RECLAIMED)."""
+
+    done: Done | None
+    claim: int | None
+    slots: Sequence[Slot] = ()
+
 
 FRESH, RECLAIMED, DONE, BUSY = 0, 1, 2, 3
 """What a claim found: nobody had it (or this run has it), a dead run left it on the wire,
@@ -77,6 +93,7 @@ class DeliveryLedger:
         self._record = scripts.load(client, package, _LEDGER, "record.lua")
         self._skip = scripts.load(client, package, _LEDGER, "skip.lua")
         self._step = scripts.load(client, package, _LEDGER, _LIMITER, "step.lua")
+        self._steps = scripts.load(client, package, _LEDGER, _LIMITER, "steps.lua")
         self._alive = scripts.load(client, package, "alive.lua")
 
     async def unfinished(self, member_ids: list[int]) -> list[int]:
@@ -148,6 +165,29 @@ class DeliveryLedger:
         )
         recorded, claimed, wait_us = int(reply[0]), int(reply[1]), int(reply[2])
         return recorded == 1, None if claimed < 0 else claimed, wait_us / 1_000_000
+
+    async def steps(self, steps: Sequence[Step]) -> list[StepResult]:
+        """Several ``step``s in one round trip, applied in this order (a batch lane's, see
+        ``steps``); one result per step, as ``step`` returns it."""
+        limiters: dict[str, int] = {}
+        keys = self._recording_keys()
+        args: list[str | int] = [self.run, self._notice, len(steps)]
+        for step in steps:
+            member, outcome, detail = step.done or ("", "", "")
+            claim = "" if step.claim is None else step.claim
+            args += [member, outcome, _clean(detail), claim, len(step.slots)]
+            for key, interval, lead in step.slots:
+                index = limiters.setdefault(key, len(keys) + len(limiters) + 1)
+                args += [index, interval, lead]
+        reply = await self._steps(keys=[*keys, *limiters], args=args)
+        return [
+            (
+                int(reply[i]) == 1,
+                None if int(reply[i + 1]) < 0 else int(reply[i + 1]),
+                int(reply[i + 2]) / 1_000_000,
+            )
+            for i in range(0, len(reply), 3)
+        ]
 
     async def skip(self, member_ids: list[int], reason: str) -> int:
         """Mark every one of these without a final state as skipped; how many were."""

@@ -23,15 +23,18 @@ What this adds to RQ, so that a dying worker loses nobody:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
+import math
 import os
 import signal
 import socket
 import threading
 import uuid
 from types import FrameType
+from typing import Any
 
 import redis
 from rq import Queue, SimpleWorker
@@ -49,7 +52,7 @@ from lifeline.core.defaults import (
 )
 from lifeline.core.logs import log_context
 from lifeline.db import connect_probe
-from lifeline.delivery import context
+from lifeline.delivery import context, kept
 from lifeline.delivery.plan import recover_unplanned
 from lifeline.delivery.queues import queue_names
 
@@ -78,6 +81,15 @@ class LifelineJob(Job):
             return 0
         return int(super().get_retry_interval())
 
+    def _execute(self) -> Any:
+        """Run the job; an async one on the worker's kept loop (``delivery.kept``) where
+        there is one, so that its connections outlive the job; else as RQ does."""
+        loop = kept.installed()
+        if loop is None or not self.func:
+            return super()._execute()
+        result = self.func(*self.args, **self.kwargs)
+        return loop.run(result) if asyncio.iscoroutine(result) else result
+
 
 class LifelineWorker(SimpleWorker):
     """Takes planning jobs first, then channels in turn, so no channel starves another."""
@@ -102,6 +114,21 @@ class LifelineWorker(SimpleWorker):
     def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
         """The lease of a running job (SimpleWorker's default is the job timeout + 60 s)."""
         return JOB_LEASE_SECONDS
+
+    def dequeue_job_and_maintain_ttl(
+        self, timeout: int | None, max_idle_time: int | None = None
+    ) -> tuple[Job, Queue] | None:
+        """Wait for a job; while connections are kept (``delivery.kept``), no longer than
+        until they count as idle, then close them and wait on."""
+        loop = kept.installed()
+        while timeout is not None and max_idle_time is None and loop is not None and loop.holds:
+            left = math.ceil(loop.idle_left())
+            if left > 0:
+                result = super().dequeue_job_and_maintain_ttl(timeout, max_idle_time=left)
+                if result is not None:
+                    return result
+            loop.close_idle()
+        return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
 
     def execute_job(self, job: Job, queue: Queue) -> None:
         """Run the job in this process, renewing its lease from a thread meanwhile."""
@@ -271,11 +298,15 @@ def run(settings: Settings, *, burst: bool = False, name: str | None = None) -> 
     # to make a paced send late.
     gc.freeze()
     level = logging.getLogger().getEffectiveLevel()
-    return bool(
-        worker.work(
-            burst=burst,
-            # Retries of failed jobs wait their interval in RQ's scheduler.
-            with_scheduler=True,
-            logging_level=logging.getLevelName(level),
+    kept.install()  # one event loop, and connections kept across batch jobs
+    try:
+        return bool(
+            worker.work(
+                burst=burst,
+                # Retries of failed jobs wait their interval in RQ's scheduler.
+                with_scheduler=True,
+                logging_level=logging.getLevelName(level),
+            )
         )
-    )
+    finally:
+        kept.uninstall()  # stopped (SIGTERM's warm shutdown, a burst's end): close them

@@ -109,3 +109,23 @@ SMTP_TEMPLATES_KEPT = 16
 """Rendered messages an email channel keeps serialised (``channels.mime.MailTemplates``):
 a batch sends one notice in two languages, a worker's channel that outlives its batch a
 few more; the oldest goes first, so memory stays bounded however long a channel lives."""
+
+# --- the batch hot path (issue 14) -----------------------------------------------------------
+
+CLAIMS_PER_STEP = 4
+"""Recipients a batch lane claims in one ledger call (and records in the next), at most the
+batch's concurrency: the batch runs ⌈concurrency / this⌉ lanes of this many sends each, so
+no more than ``concurrency`` recipients are ever claimed and unrecorded (the duplicate bound
+after a worker dies), and a delivery costs about 1/this of a script call instead of one."""
+
+CLAIMS_SPAN_SECONDS = 0.01
+"""Longest stretch of rate-limit slots one lane claims in one call; below it, a lane claims
+fewer (one at 100 messages a second or less). Slow channels gain nothing from fewer round
+trips, and consecutive slots held by one worker would all go out late together when that
+worker stalls, bunching with other workers' sends at the provider."""
+
+WORKER_IDLE_CLOSE_SECONDS = 30
+"""How long a worker keeps its provider connections and its asyncio Redis client open
+without a batch job using them (``delivery.kept``): long enough for the batch jobs of one
+notice, which follow each other within milliseconds, well short of the five minutes after
+which SMTP relays commonly drop an idle session."""
