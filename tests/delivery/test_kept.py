@@ -74,7 +74,7 @@ def test_the_batch_jobs_of_a_notice_share_the_http_connections(
     make_settings: Callable[..., Settings], redis_client: redis.Redis, bot_api: BotApiServer
 ) -> None:
     telegram = {"provider": "telegram", "token": BOT_TOKEN, "api_base": bot_api.api_base,
-                "rate_per_second": 1000}  # fmt: skip
+                "rate_per_second": 1000, "allow_paid_broadcast": True}  # fmt: skip
     settings = settings_for(make_settings, telegram=telegram)
     seed(redis_client, MEMBERS)
     notice_id = publish(settings, redis_client, {**NOTICE, "channels": ["telegram"]})

@@ -352,8 +352,7 @@ class _Batch:
 
 
 def _measured(rt: WorkerContext, batch: _Batch, counts: dict[str, int]) -> None:
-    """Add the batch's measurements to /metrics; time to the notice's first and last
-    delivery when this batch made them so (each observed once per notice)."""
+    """Add the batch's measurements to /metrics, and the notice's first/last delivery once."""
     notice, kind = batch.notice, batch.kind
     try:
         batch.metrics.flush(rt.redis, notice.tenant_id, kind)
