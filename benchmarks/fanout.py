@@ -245,12 +245,15 @@ def targets(channels: dict[str, Any], members: dict[str, Any], n: int) -> dict[s
         if n >= 1_000_000:
             planning = channel["summary"]["planning_seconds"]
             result[f"planning_1m_{kind}"] = _check(planning, TARGETS["planning_seconds_1m"])
-    per_member = members["bytes_per_member_one_channel_two_topics"]
-    result["bytes_per_member"] = _check(per_member, TARGETS["bytes_per_member"])
-    all_three = members["bytes_per_member_three_channels_two_topics"]
-    result["bytes_per_member_three_channels"] = _check(
-        all_three, TARGETS["bytes_per_member_three_channels"]
-    )
+    if n >= 1_000_000:
+        # The issue states memory at a million members: the contact lookups' 32,768 buckets
+        # cost the same at any size, so fewer members pay more each (memory.py, 1,000,000).
+        per_member = members["bytes_per_member_one_channel_two_topics"]
+        result["bytes_per_member"] = _check(per_member, TARGETS["bytes_per_member"])
+        all_three = members["bytes_per_member_three_channels_two_topics"]
+        result["bytes_per_member_three_channels"] = _check(
+            all_three, TARGETS["bytes_per_member_three_channels"]
+        )
     return result
 
 
