@@ -17,7 +17,6 @@ from lifeline.core import defaults
 from lifeline.delivery import records, worker
 from lifeline.members import MemberData, MemberStore
 from tests.delivery.test_fanout import NOTICE, T, publish
-from tests.providers.smtp import SmtpServer
 
 MEMBERS = 240
 
@@ -68,20 +67,3 @@ def test_lanes_ready_together_share_one_script_call(
     # Before (one step per delivery): 1.09-1.11 script calls, 15.7 commands a delivery
     # (commandstats counts those inside scripts too); after: 0.28-0.32, 14.0-14.1.
     assert per_delivery <= 1 / defaults.CLAIMS_PER_STEP + 0.1
-
-
-def test_email_lanes_claim_one_recipient_a_call(
-    make_settings: Callable[..., Settings], redis_client: redis.Redis, smtp_server: SmtpServer
-) -> None:
-    """An SMTP send is several round trips of varying length: a lane of one keeps every
-    connection busy instead of waiting for the slowest of four (``SMTP_CLAIMS_PER_STEP``),
-    so email pays about one script call per delivery (outbox lanes of four: about 0.3)."""
-    relay = {"provider": "smtp", "smtp_url": smtp_server.url(), "from": "Demo BKK <s@example.org>"}
-    settings = make_settings(
-        channels={"email": relay}, worker={"batch_size": 120, "concurrency": 8}
-    )
-    per_delivery = script_calls_per_delivery(settings, redis_client)
-    assert defaults.SMTP_CLAIMS_PER_STEP == 1
-    assert 0.9 <= per_delivery <= 1.2  # planning and the batches' own calls: ~0.1
-    assert len(smtp_server.delivered) == MEMBERS
-    assert smtp_server.connections <= 8

@@ -146,8 +146,6 @@ class Channel(abc.ABC):
     paces_at_wire: ClassVar[bool] = False
     """True if ``send`` waits for ``wire.deadline`` itself, once its connection is ready;
     otherwise the batch waits for the slot before calling ``send``."""
-    claims_per_step: int = defaults.CLAIMS_PER_STEP
-    """Most recipients one batch lane claims per ledger call when sending through this."""
     max_text: ClassVar[int | None] = None
     """Longest text one provider message may carry; longer texts are split or refused."""
 

@@ -123,7 +123,6 @@ class SmtpChannel(Channel):
 
     provider = "smtp"
     paces_at_wire = True
-    claims_per_step = defaults.SMTP_CLAIMS_PER_STEP
     connections: ClassVar[int] = defaults.SMTP_CONNECTIONS
     timeout: ClassVar[float] = defaults.SMTP_TIMEOUT_SECONDS
 

@@ -167,7 +167,7 @@ class _Batch:
     async def _pass(self, channel: Channel, todo: list[Work]) -> list[Work]:
         """One pass over these recipients; those left when a stop was asked for.
 
-        ``concurrency`` sends in flight, in lanes of up to the channel's ``claims_per_step``: a lane
+        ``concurrency`` sends in flight, in lanes of up to ``CLAIMS_PER_STEP``: a lane
         records its last sends and claims its next recipients in one step, then sends to
         them (each at its own rate-limit slot) and waits for all of them before the next:
         an outcome is recorded once the slowest send of its lane is done (a retry's
@@ -184,9 +184,9 @@ class _Batch:
                     return
                 done = await self._step(channel, done, claims)
 
-        most = channel.claims_per_step
-        sizes = lane_sizes(self.worker.concurrency, self.limiter.interval_us, most)
-        await asyncio.gather(*(lane(size) for size in sizes))
+        await asyncio.gather(
+            *(lane(size) for size in lane_sizes(self.worker.concurrency, self.limiter.interval_us))
+        )
         return left
 
     async def _step(self, channel: Channel, done: list[Done], claims: list[Work]) -> list[Done]:

@@ -78,7 +78,6 @@ class ProviderChain(Channel):
             )
             for name, config in providers
         ]
-        self.claims_per_step = min(route.channel.claims_per_step for route in self.routes)
         self.breakers = Breakers(
             client, tenant_id, kind, [(name, config.breaker) for name, config in providers]
         )

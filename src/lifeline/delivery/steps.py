@@ -6,8 +6,6 @@ its next recipients and reserves their rate-limit slots; the lane then sends to 
 waits for all of them before its next call. Claims still come right before their sends and
 outcomes are recorded right after the lane's sends.
 
-Email lanes claim one at a time (``SMTP_CLAIMS_PER_STEP``, a channel's ``claims_per_step``):
-an SMTP send is several round trips, and a lane of four would idle on its slowest.
 On slow channels a lane claims fewer at once (``CLAIMS_SPAN_SECONDS``): a round trip costs
 nothing next to the slot interval there. Lanes do not share calls with each other either:
 that would hand one worker runs of consecutive slots, which all go out late together when
@@ -29,15 +27,12 @@ from lifeline.core import defaults
 Work = TypeVar("Work")
 
 
-def lane_sizes(
-    concurrency: int, interval_us: int, most: int = defaults.CLAIMS_PER_STEP
-) -> list[int]:
-    """The sizes of a batch's lanes: ``concurrency`` sends in all, ``most`` a lane at most
-    (the channel's ``claims_per_step``; the last lane takes what remains), fewer where the
-    channel's slots lie so far apart that that many would span more than
-    ``CLAIMS_SPAN_SECONDS``."""
+def lane_sizes(concurrency: int, interval_us: int) -> list[int]:
+    """The sizes of a batch's lanes: ``concurrency`` sends in all, ``CLAIMS_PER_STEP`` a lane
+    at most (the last one takes what remains), fewer where the channel's slots lie so far
+    apart that that many would span more than ``CLAIMS_SPAN_SECONDS``."""
     span = int(defaults.CLAIMS_SPAN_SECONDS * 1_000_000) // max(interval_us, 1)
-    size = max(1, min(most, span, concurrency))
+    size = max(1, min(defaults.CLAIMS_PER_STEP, span, concurrency))
     full, rest = divmod(concurrency, size)
     return [size] * full + ([rest] if rest else [])
 

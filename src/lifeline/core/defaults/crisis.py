@@ -118,12 +118,6 @@ batch's concurrency: the batch runs ⌈concurrency / this⌉ lanes of this many 
 no more than ``concurrency`` recipients are ever claimed and unrecorded (the duplicate bound
 after a worker dies), and a delivery costs about 1/this of a script call instead of one."""
 
-SMTP_CLAIMS_PER_STEP = 1
-"""``CLAIMS_PER_STEP`` of email: a lane waits for all of its sends before its next call, and
-an SMTP send is several round trips (MAIL, RCPT, DATA) whose length varies, so in a lane of
-four three connections idle on the slowest; one claim a call kept them busy (email 0.75 →
-0.86 of the bare transport, same CPU per mail, ``benchmarks/fanout.py``)."""
-
 CLAIMS_SPAN_SECONDS = 0.01
 """Longest stretch of rate-limit slots one lane claims in one call; below it, a lane claims
 fewer (one at 100 messages a second or less). Slow channels gain nothing from fewer round
