@@ -172,23 +172,22 @@ _TO, _MESSAGE_ID = "recipient@placeholder.invalid", "<placeholder@example.org>"
 
 def _template(message: dict[str, str], lang: str) -> tuple[bytes, bytes, bytes]:
     """A language's mail as bytes, cut where the recipient's ``To`` and ``Message-ID`` go."""
-    mail = _compose(_TO, message, lang)
-    del mail["Message-ID"]
-    mail["Message-ID"] = _MESSAGE_ID
-    data = mail.as_bytes(policy=SMTP)
+    data = _compose(_TO, message, lang, message_id=_MESSAGE_ID).as_bytes(policy=SMTP)
     head, rest = data.split(_TO.encode(), 1)
     middle, tail = rest.split(_MESSAGE_ID.encode(), 1)
     return head, middle, tail
 
 
-def _compose(to: str, message: dict[str, str], lang: str) -> EmailMessage:
+def _compose(
+    to: str, message: dict[str, str], lang: str, message_id: str | None = None
+) -> EmailMessage:
     """The same MIME structure Lifeline sends: text, HTML alternative, the same headers."""
     mail = EmailMessage()
     mail["From"] = FROM
     mail["To"] = to
     mail["Subject"] = message["subject"]
     mail["Date"] = formatdate(usegmt=True)
-    mail["Message-ID"] = make_msgid(domain="example.org")
+    mail["Message-ID"] = message_id or make_msgid(domain="example.org")
     mail["Auto-Submitted"] = "auto-generated"
     mail["List-Unsubscribe"] = "<mailto:service@example.org?subject=unsubscribe>"
     mail.set_content(message["text"], cte="quoted-printable")
