@@ -142,7 +142,8 @@ class SmtpChannel(Channel):
         self._timeout = timeout or self.timeout
         self._tls_context = tls_context
         self._pool: asyncio.LifoQueue[aiosmtplib.SMTP] | None = None
-        address = config.from_address
+        # Parsed once: ``getaddresses`` on every send was 2 % of an email worker's CPU.
+        self._sender = address = config.from_address
         mailto = f"mailto:{address}?subject=unsubscribe"
         self._templates = MailTemplates(Sender(config.from_, address.rsplit("@", 1)[1], mailto))
 
@@ -210,9 +211,9 @@ class SmtpChannel(Channel):
         mail["To"] = recipient.address
         mail["Subject"] = subject_of(message)
         mail["Date"] = formatdate(usegmt=True)
-        mail["Message-ID"] = make_msgid(domain=self.config.from_address.rsplit("@", 1)[1])
+        mail["Message-ID"] = make_msgid(domain=self._sender.rsplit("@", 1)[1])
         mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies, please
-        mailto = f"mailto:{self.config.from_address}?subject=unsubscribe"
+        mailto = f"mailto:{self._sender}?subject=unsubscribe"
         if recipient.unsubscribe_url:
             # RFC 8058 one-click first: mail clients use the first method they support.
             mail["List-Unsubscribe"] = f"<{recipient.unsubscribe_url}>, <{mailto}>"
@@ -241,9 +242,9 @@ class SmtpChannel(Channel):
                 raise
         await wire.reached()  # connected: now wait for this send's slot
         if isinstance(mail, bytes):  # 7-bit throughout: no BODY=8BITMIME or SMTPUTF8 needed
-            await client.sendmail(self.config.from_address, [to], mail)
+            await client.sendmail(self._sender, [to], mail)
         else:
-            await client.send_message(mail, sender=self.config.from_address, recipients=[to])
+            await client.send_message(mail, sender=self._sender, recipients=[to])
 
     def _idle(self) -> asyncio.LifoQueue[aiosmtplib.SMTP]:
         """The pool of connections not in use; each connects on first use.
