@@ -67,3 +67,14 @@ async def test_a_chats_first_message_waits_only_for_the_channel(client: aioredis
     # At most the channel's own spacing (≈1 ms at 1,000/s), never the lead (50 ms).
     assert await limiter.reserve([limiter.slot, chats.slot("7")]) < 0.01
     assert await limiter.reserve([limiter.slot, chats.slot("8")]) < 0.01
+
+
+async def test_only_fast_channels_take_a_slot_under_a_millisecond_early(
+    client: aioredis.Redis,
+) -> None:
+    fast, slow = RateLimiter(client, "t", "email", 10_000), RateLimiter(client, "t", "sms", 20)
+    early = defaults.SLOT_EARLY_SECONDS
+    assert fast.due(early / 2) == 0.0  # 100 µs slots: the lane's slots go out together
+    assert fast.due(early * 2) == early * 2
+    assert slow.due(early / 2) == early / 2  # 50 ms slots: every slot kept exactly
+    assert slow.due(0.0) == 0.0

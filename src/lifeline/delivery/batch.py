@@ -269,8 +269,8 @@ class _Batch:
         message = self._message(member.language)
         if isinstance(message, TemplateFailure):
             return (member_id, "failed", str(message))
-        if reply_to:
-            message = replace(message, reply_to=reply_to)
+        message = replace(message, reply_to=reply_to) if reply_to else message
+        wait = self.limiter.due(wait)
         self.metrics.rate_wait += wait
         if not channel.paces_at_wire:
             await asyncio.sleep(wait)

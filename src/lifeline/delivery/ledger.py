@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -171,21 +172,20 @@ class DeliveryLedger:
         ``steps``); one result per step, as ``step`` returns it."""
         limiters: dict[str, int] = {}
         keys = self._recording_keys()
-        args: list[str | int] = [self.run, self._notice, len(steps)]
+        packed: list[list[object]] = []
         for step in steps:
             member, outcome, detail = step.done or ("", "", "")
-            claim = "" if step.claim is None else step.claim
-            args += [member, outcome, _clean(detail), claim, len(step.slots)]
-            for key, interval, lead in step.slots:
-                index = limiters.setdefault(key, len(keys) + len(limiters) + 1)
-                args += [index, interval, lead]
-        reply = await self._steps(keys=[*keys, *limiters], args=args)
+            slots = [
+                [limiters.setdefault(key, len(keys) + len(limiters) + 1), interval, lead]
+                for key, interval, lead in step.slots
+            ]
+            claim = "" if step.claim is None else str(step.claim)
+            packed.append([str(member), outcome, _clean(detail), claim, slots])
+        reply = await self._steps(
+            keys=[*keys, *limiters], args=[self.run, self._notice, json.dumps(packed)]
+        )
         return [
-            (
-                int(reply[i]) == 1,
-                None if int(reply[i + 1]) < 0 else int(reply[i + 1]),
-                int(reply[i + 2]) / 1_000_000,
-            )
+            (reply[i] == 1, None if reply[i + 1] < 0 else int(reply[i + 1]), reply[i + 2] / 1e6)
             for i in range(0, len(reply), 3)
         ]
 

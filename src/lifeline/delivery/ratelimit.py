@@ -57,6 +57,12 @@ class RateLimiter:
         """This limiter as a slot to reserve inside another script."""
         return (self.key, self.interval_us, defaults.RATE_LEAD_US)
 
+    def due(self, wait: float) -> float:
+        """How long a send must still wait for a slot ``wait`` seconds away: none when it is
+        less than ``SLOT_EARLY_SECONDS`` away on a channel whose slots lie closer than that."""
+        early = defaults.SLOT_EARLY_SECONDS
+        return 0.0 if wait < early and self.interval_us < early * 1_000_000 else wait
+
     async def acquire(self) -> None:
         """Wait for this send's slot."""
         key, interval, lead = self.slot
