@@ -34,29 +34,34 @@ local function claim(member, run)
   redis.call('HINCRBY', KEYS[2], 'reclaimed', 1)
   return 1
 end
+-- Counts n outcomes: the notice's and the channel's counters and, but for skips, the
+-- outcomes per second of the Redis clock (for the rate and ETA; a minute is kept).
+local function counted(outcome, n)
+  redis.call('HINCRBY', KEYS[2], outcome, n)
+  redis.call('HINCRBY', KEYS[7], outcome, n)
+  if outcome ~= 'skipped' then
+    local now = tonumber(redis.call('TIME')[1])
+    redis.call('HINCRBY', KEYS[5], now, n)
+    redis.call('HDEL', KEYS[5], now - 61, now - 62)
+  end
+end
 -- outcome: sent | failed | skipped. 0 if the state was already final. With a notice id (not
--- '') a send with a provider id is also indexed in KEYS[8], for its delivery receipt.
-local function record(member, outcome, detail, notice)
+-- '') a send with a provider id is also indexed in KEYS[8], for its delivery receipt. With a
+-- tally (a table) the outcome is added to it, for the script to count once per outcome.
+local function record(member, outcome, detail, notice, tally)
   local state = redis.call('HGET', KEYS[1], member)
   if state and not on_wire(state) then return 0 end
   local prefix = {sent = 's', failed = 'f', skipped = 'k'}
   local value = prefix[outcome]
   if detail ~= '' then value = value .. ':' .. detail end
   redis.call('HSET', KEYS[1], member, value)
-  redis.call('HINCRBY', KEYS[2], outcome, 1)
-  redis.call('HINCRBY', KEYS[7], outcome, 1)
+  if tally then tally[outcome] = (tally[outcome] or 0) + 1 else counted(outcome, 1) end
   if outcome == 'sent' and detail ~= '' and notice and notice ~= '' then
     redis.call('HSET', KEYS[8], detail, notice .. ':' .. member)
   end
   if outcome == 'failed' then
     redis.call('HINCRBY', KEYS[3], detail, 1)
     redis.call('RPUSH', KEYS[4], member)
-  end
-  if outcome ~= 'skipped' then
-    -- Outcomes per second of the Redis clock, for the rate and ETA; a minute is kept.
-    local now = tonumber(redis.call('TIME')[1])
-    redis.call('HINCRBY', KEYS[5], now, 1)
-    redis.call('HDEL', KEYS[5], now - 61, now - 62)
   end
   return 1
 end

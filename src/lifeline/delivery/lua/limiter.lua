@@ -14,3 +14,21 @@ local function reserve(key, interval, lead, now)
   redis.call('SET', key, string.format('%.0f', tat + interval), 'PX', ttl)
   return tat - now
 end
+-- The same for a script that takes many slots: `tats` (KEYS index -> next free slot) reads
+-- each limiter once; `reserved` writes each once when the script is done.
+local function reserve_in(tats, index, interval, lead, now)
+  local tat = tats[index]
+  if not tat then
+    local stored = redis.call('GET', KEYS[index])
+    tat = tonumber(stored or '0')
+    if not stored then tat = now + lead elseif tat < now then tat = now end
+  end
+  tats[index] = tat + interval
+  return tat - now
+end
+local function reserved(tats, now)
+  for index, tat in pairs(tats) do
+    local ttl = math.ceil((tat - now) / 1000) + 1000
+    redis.call('SET', KEYS[index], string.format('%.0f', tat), 'PX', ttl)
+  end
+end
