@@ -227,3 +227,17 @@ def test_a_sender_name_with_umlauts_is_encoded_as_the_stdlib_does() -> None:
     old = reference(channel, to, exercise("de"))
     assert mail["From"] == old["From"] == '"BKK Süd, Krisenstab" <krise@bkk-sued.de>'
     assert mail["List-Unsubscribe"].endswith("<mailto:krise@bkk-sued.de?subject=unsubscribe>")
+
+
+def test_recipients_without_links_share_one_body_and_others_keep_theirs() -> None:
+    channel = channel_for("smtp://127.0.0.1:1")
+    message = Message(text=f"Hallo\n{UNSUBSCRIBE_MARK}\n{ACK_MARK}", html=None, language="de")
+    plain = [Recipient(n, f"m{n}@example.org", "de") for n in (1, 2)]
+    linked = Recipient(3, "m3@example.org", "de", unsubscribe_url=f"{BASE}/u/3", ack_url=LONG)
+    for to in (plain[0], linked, plain[1]):
+        raw, _ = channel.mail_for(to, message)
+        assert isinstance(raw, bytes)
+        mail = message_from_bytes(raw, policy=default_policy)
+        assert isinstance(mail, EmailMessage)
+        assert parts(mail) == parts(reference(channel, to, message))
+        assert mail["To"] == to.address

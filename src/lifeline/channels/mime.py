@@ -147,6 +147,7 @@ class MailTemplate:
             ]
             self._end = b"\r\n--" + boundary + b"--\r\n"
         self._parts: dict[bool, list[Part]] = {}
+        self._same: bytes | None = None
 
     def parts(self, *, ack: bool) -> list[Part]:
         """The encoded parts for recipients with an acknowledgement link, or without one:
@@ -189,16 +190,31 @@ class MailTemplate:
             unsubscribe,
             self._mime,
         ]
-        # Without a signed link (no web.public_url) the footer offers the mailto address.
         ack = recipient.ack_url or ""
         if "\n" in ack or "\r" in ack:
             return None  # it would break lines: leave that to set_content
-        links = _Links(url or mailto, ack)
+        if url is None and not ack:
+            out.append(self._unlinked())
+        else:
+            out += self._body(url, ack)
+        return b"".join(out)
+
+    def _body(self, url: str | None, ack: str) -> list[bytes]:
+        """The parts with a recipient's links in their holes."""
+        # Without a signed link (no web.public_url) the footer offers the mailto address.
+        links, out = _Links(url or self.sender.mailto, ack), []
         for head, body in zip(self._heads, self.parts(ack=bool(ack)), strict=True):
             out.append(head)
             out += links.spliced(body)
         out.append(self._end)
-        return b"".join(out)
+        return out
+
+    def _unlinked(self) -> bytes:
+        """The parts for every recipient without links of their own (no web side), joined
+        once."""
+        if self._same is None:
+            self._same = b"".join(self._body(None, ""))
+        return self._same
 
 
 class _Links:

@@ -208,7 +208,7 @@ class _Batch:
         ]
         results = await self.ledger.steps(steps)
         for previous, (recorded, _, _) in zip(done, results, strict=False):
-            self._count(previous, recorded)
+            self.counts[previous[1]] += recorded
         sent = await asyncio.gather(
             *(
                 self._deliver(channel, claim, wait, *work)
@@ -272,11 +272,12 @@ class _Batch:
         message = replace(message, reply_to=reply_to) if reply_to else message
         wait = self.limiter.due(wait)
         self.metrics.rate_wait += wait
-        if not channel.paces_at_wire:
+        if wait > 0 and not channel.paces_at_wire:
             await asyncio.sleep(wait)
-        paced = channel.paces_at_wire and wait > 0
-        with wire.deadline(time.monotonic() + wait if paced else None):
-            return await self._send_with_retries(channel, recipient, message)
+        elif wait > 0:  # each send is a task of its own: without a deadline, none is set
+            with wire.deadline(time.monotonic() + wait):
+                return await self._send_with_retries(channel, recipient, message)
+        return await self._send_with_retries(channel, recipient, message)
 
     def _slots(self, address: str) -> list[Slot]:
         slots = [self.limiter.slot]
@@ -322,10 +323,6 @@ class _Batch:
             wire.renew(time.monotonic() + wait)
         else:
             await asyncio.sleep(wait)
-
-    def _count(self, done: Done | None, recorded: bool) -> None:
-        if done is not None and recorded:
-            self.counts[done[1]] += 1
 
     def _backoff(self, attempt: int) -> float:
         base = self.worker.retry_base_seconds * 2 ** (attempt - 1)

@@ -62,10 +62,6 @@ def encode(data: MemberData | Mapping[str, Any], *, now: float | None = None) ->
 
 def decode(member_id: int, fields: Mapping[str, str]) -> Member:
     """A ``Member`` from its stored hash."""
-
-    def when(value: str | None) -> datetime | None:
-        return datetime.fromtimestamp(int(value, 36), UTC) if value else None
-
     consent_at, _, consent_source = fields.get("c", "").partition(" ")
     return Member(
         id=member_id,
@@ -76,11 +72,16 @@ def decode(member_id: int, fields: Mapping[str, str]) -> Member:
         phone=fields.get("p"),
         external_id=fields.get("i"),
         tester=fields.get("tr") == "1",
-        consent_given_at=when(consent_at),
+        consent_given_at=_when(consent_at),
         consent_source=consent_source or None,
         paused=frozenset(c for c in fields.get("x", "").split(",") if c),
         created_at=_created(fields.get(CREATED) or fields.get(OLD_CREATED)),
     )
+
+
+def _when(value: str) -> datetime | None:
+    """``c``'s time: base-36 epoch seconds."""
+    return datetime.fromtimestamp(int(value, 36), UTC) if value else None
 
 
 def _created(value: str | None) -> datetime | None:
