@@ -274,7 +274,7 @@ class _Batch:
         self.metrics.rate_wait += wait
         if wait > 0 and not channel.paces_at_wire:
             await asyncio.sleep(wait)
-        elif wait > 0:  # each send is a task of its own: without a deadline, none is set
+        elif wait > 0:  # a send due now needs none: each is a task that starts without one
             with wire.deadline(time.monotonic() + wait):
                 return await self._send_with_retries(channel, recipient, message)
         return await self._send_with_retries(channel, recipient, message)

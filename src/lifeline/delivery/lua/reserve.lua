@@ -1,2 +1,2 @@
 -- KEYS: limiter. ARGV: slot interval, lead (µs). Returns µs to wait until the reserved slot.
-return string.format('%.0f', reserve(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), clock()))
+return string.format('%.0f', reserve(1, tonumber(ARGV[1]), tonumber(ARGV[2]), clock()))

@@ -14,7 +14,7 @@ if ARGV[4] ~= '' then
     local now = clock()
     for i = 9, #KEYS do
       local at = 7 + 2 * (i - 9)
-      wait = math.max(wait, reserve(KEYS[i], tonumber(ARGV[at]), tonumber(ARGV[at + 1]), now))
+      wait = math.max(wait, reserve(i, tonumber(ARGV[at]), tonumber(ARGV[at + 1]), now))
     end
   end
 end
