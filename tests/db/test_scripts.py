@@ -105,11 +105,7 @@ def test_every_script_compiles(redis_client: redis.Redis) -> None:
         ("lifeline.members", ("records.lua",)),
         ("lifeline.notices", ("create.lua",)),
         ("lifeline.notices", ("next_id.lua",)),
-        *(
-            ("lifeline.delivery", ("ledger.lua", name))
-            for name in ("claim.lua", "record.lua", "skip.lua")
-        ),
-        ("lifeline.delivery", ("ledger.lua", "limiter.lua", "step.lua")),
+        ("lifeline.delivery", ("ledger.lua", "skip.lua")),
         ("lifeline.delivery", ("ledger.lua", "limiter.lua", "steps.lua")),
         ("lifeline.delivery", ("limiter.lua", "reserve.lua")),
         ("lifeline.delivery", ("pause.lua",)),

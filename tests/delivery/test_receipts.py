@@ -28,8 +28,8 @@ async def send(redis_url: str, kind: str, outcomes: dict[int, tuple[str, str]]) 
         ledger = DeliveryLedger(client, T, 1, kind)
         async with ledger.running():
             for member_id, (outcome, detail) in outcomes.items():
-                await ledger.step(done=None, claim=member_id)
-                await ledger.step(done=(member_id, outcome, detail), claim=None)
+                await ledger.claim(member_id)
+                await ledger.record(member_id, outcome, detail)
         await ledger.retain(3 * DAY_SECONDS)
     finally:
         await client.aclose()

@@ -4,7 +4,7 @@ Every key a script touches is passed in ``KEYS`` (Redis's own scripting rule), s
 can be read and tested on its own and its keys could move to a clustered store later.
 Files that only define functions are listed first; ``load`` joins them in order::
 
-    self._step = scripts.load(client, __package__, "ledger.lua", "step.lua")
+    self._skip = scripts.load(client, __package__, "ledger.lua", "skip.lua")
 
 A script is registered once per client: redis-py then runs it by its SHA1 (EVALSHA) and
 loads it only where the server does not know it yet.

@@ -90,10 +90,7 @@ class DeliveryLedger:
         self._notice = str(notice_id) if kind in RECEIPT_KINDS else ""
         self._days: set[int] = set()
         package = __package__
-        self._claim = scripts.load(client, package, _LEDGER, "claim.lua")
-        self._record = scripts.load(client, package, _LEDGER, "record.lua")
         self._skip = scripts.load(client, package, _LEDGER, "skip.lua")
-        self._step = scripts.load(client, package, _LEDGER, _LIMITER, "step.lua")
         self._steps = scripts.load(client, package, _LEDGER, _LIMITER, "steps.lua")
         self._alive = scripts.load(client, package, "alive.lua")
 
@@ -127,49 +124,22 @@ class DeliveryLedger:
 
     async def claim(self, member_id: int) -> int:
         """Mark a recipient as on the wire; FRESH or RECLAIMED (send), DONE or BUSY (don't)."""
-        return int(await self._claim(keys=self._keys, args=[member_id, self.run]))
+        claimed = (await self.steps([Step(None, member_id)]))[0][1]
+        assert claimed is not None  # a step with a claim reports what it found
+        return claimed
 
     async def record(self, member_id: int, outcome: str, detail: str = "") -> bool:
         """Record ``sent``/``failed``/``skipped``; False if it was already final."""
-        return bool(
-            await self._record(
-                keys=self._recording_keys(), args=[member_id, outcome, _clean(detail), self._notice]
-            )
-        )
-
-    async def step(
-        self,
-        *,
-        done: Done | None,
-        claim: int | None,
-        slots: Sequence[Slot] = (),
-    ) -> tuple[bool, int | None, float]:
-        """Record a finished recipient, claim the next one and reserve its send slots.
-
-        One round trip per delivery: what a batch lane does between two sends. Returns
-        whether ``done`` was recorded (False: already final), the claim's FRESH /
-        RECLAIMED / DONE / BUSY (None without a claim) and the seconds to wait for the
-        slots (reserved only for FRESH and RECLAIMED).
-        """
-        member, outcome, detail = done or ("", "", "")
-        reply = await self._step(
-            keys=[*self._recording_keys(), *(key for key, _, _ in slots)],
-            args=[
-                member,
-                outcome,
-                _clean(detail),
-                "" if claim is None else claim,
-                self.run,
-                self._notice,
-                *(value for _, interval, lead in slots for value in (interval, lead)),
-            ],
-        )
-        recorded, claimed, wait_us = int(reply[0]), int(reply[1]), int(reply[2])
-        return recorded == 1, None if claimed < 0 else claimed, wait_us / 1_000_000
+        return (await self.steps([Step((member_id, outcome, detail), None)]))[0][0]
 
     async def steps(self, steps: Sequence[Step]) -> list[StepResult]:
-        """Several ``step``s in one round trip, applied in this order (a batch lane's, see
-        ``steps``); one result per step, as ``step`` returns it."""
+        """Record finished recipients, claim the next ones and reserve their send slots, in
+        one round trip, applied in this order (a batch lane's, see ``steps``).
+
+        One result per step: whether its ``done`` was recorded (False: already final), its
+        claim's FRESH / RECLAIMED / DONE / BUSY (None without a claim) and the seconds to
+        wait for its slots (reserved only for FRESH and RECLAIMED).
+        """
         limiters: dict[str, int] = {}
         keys = self._recording_keys()
         packed: list[list[object]] = []

@@ -17,7 +17,7 @@ sending on that channel waits, not only the batch that was told.
     ll:t:<tenant>:rl:chat:<chat>   the same for one Telegram chat
 
 The scripts are ``lua/limiter.lua`` (``clock``, ``reserve``, shared with the ledger's
-``step``), ``lua/reserve.lua`` and ``lua/pause.lua``.
+``steps``), ``lua/reserve.lua`` and ``lua/pause.lua``.
 """
 
 from __future__ import annotations

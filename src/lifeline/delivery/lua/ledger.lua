@@ -46,8 +46,8 @@ local function counted(outcome, n)
   end
 end
 -- outcome: sent | failed | skipped. 0 if the state was already final. With a notice id (not
--- '') a send with a provider id is also indexed in KEYS[8], for its delivery receipt. With a
--- tally (a table) the outcome is added to it, for the script to count once per outcome.
+-- '') a send with a provider id is also indexed in KEYS[8], for its delivery receipt. The
+-- outcome is added to the tally (a table): the script counts each outcome once (counted).
 local function record(member, outcome, detail, notice, tally)
   local state = redis.call('HGET', KEYS[1], member)
   if state and not on_wire(state) then return 0 end
@@ -55,7 +55,7 @@ local function record(member, outcome, detail, notice, tally)
   local value = prefix[outcome]
   if detail ~= '' then value = value .. ':' .. detail end
   redis.call('HSET', KEYS[1], member, value)
-  if tally then tally[outcome] = (tally[outcome] or 0) + 1 else counted(outcome, 1) end
+  tally[outcome] = (tally[outcome] or 0) + 1
   if outcome == 'sent' and detail ~= '' and notice and notice ~= '' then
     redis.call('HSET', KEYS[8], detail, notice .. ':' .. member)
   end

@@ -8,8 +8,5 @@ for i = 3, #ARGV do
     n = n + 1
   end
 end
-if n > 0 then
-  redis.call('HINCRBY', KEYS[2], 'skipped', n)
-  redis.call('HINCRBY', KEYS[7], 'skipped', n)
-end
+if n > 0 then counted('skipped', n) end
 return n
