@@ -16,8 +16,9 @@ sending on that channel waits, not only the batch that was told.
     ll:t:<tenant>:rl:<kind>        next free slot of a tenant's channel (µs, Redis clock)
     ll:t:<tenant>:rl:chat:<chat>   the same for one Telegram chat
 
-The scripts are ``lua/limiter.lua`` (``clock``, ``reserve``, shared with the ledger's
-``steps``), ``lua/reserve.lua`` and ``lua/pause.lua``.
+The scripts are ``lua/limiter.lua`` (``clock``; ``reserve_in`` and ``reserved``, which the
+ledger's ``steps`` shares; ``reserve``, one slot of them), ``lua/reserve.lua`` and
+``lua/pause.lua``.
 """
 
 from __future__ import annotations
