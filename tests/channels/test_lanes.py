@@ -4,6 +4,7 @@ carried each request and how many were being answered at once."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -20,6 +21,8 @@ class Server:
     delay: float = 0.02
     url: str = ""
     peers: list[int] = field(default_factory=list)
+    arrived: list[float] = field(default_factory=list)
+    """``time.monotonic()`` when each request's head had come in."""
     in_flight: int = 0
     most_in_flight: int = 0
 
@@ -28,6 +31,7 @@ class Server:
         try:
             while request := await reader.readuntil(b"\r\n\r\n"):
                 self.peers.append(port)
+                self.arrived.append(time.monotonic())
                 if request.startswith(b"GET /drop"):
                     return
                 self.in_flight += 1
@@ -101,3 +105,19 @@ async def test_a_streamed_response_holds_its_lane_until_closed(server: Server) -
 def test_a_transport_needs_a_lane() -> None:
     with pytest.raises(ValueError, match="at least one lane"):
         lanes.LaneTransport(0, httpx.AsyncHTTPTransport)
+
+
+async def test_a_paced_request_leaves_at_its_deadline_and_then_runs_untraced(
+    server: Server,
+) -> None:
+    """The first request connects before it waits; the second reuses the connection. Each
+    arrives no earlier than its deadline, and its trace hook took itself out once used."""
+    server.delay = 0.0
+    async with client(1) as http:
+        for n in range(2):
+            at = time.monotonic() + 0.15
+            with wire.deadline(at):
+                response = await http.get(f"{server.url}/{n}")
+            assert server.arrived[-1] >= at
+            assert "trace" not in response.request.extensions
+    assert len(set(server.peers)) == 1

@@ -20,7 +20,7 @@ import asyncio
 import functools
 import ssl
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -62,9 +62,16 @@ async def reached() -> None:
         await asyncio.sleep(wait)
 
 
-async def _trace(event: str, info: dict[str, Any]) -> None:
-    if event in _HEADERS_STARTED:
-        await reached()
+def _tracer(extensions: dict[str, Any]) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
+    """The trace hook of one request: waits for the deadline once connected, then takes
+    itself out of the request, so the request's later steps run untraced."""
+
+    async def trace(event: str, info: dict[str, Any]) -> None:
+        if event in _HEADERS_STARTED:
+            extensions.pop("trace", None)
+            await reached()
+
+    return trace
 
 
 class PacedTransport(httpx.AsyncBaseTransport):
@@ -75,8 +82,11 @@ class PacedTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if _deadline.get() is not None:
-            # Only then: httpcore awaits a trace hook at every step of every request.
-            request.extensions = {**request.extensions, "trace": _trace}
+            # Only then: httpcore awaits a trace hook at every step it takes (twice), and
+            # reads the hook from the request's extensions at each step.
+            extensions = {**request.extensions}
+            extensions["trace"] = _tracer(extensions)
+            request.extensions = extensions
         return await self.inner.handle_async_request(request)
 
     async def aclose(self) -> None:
