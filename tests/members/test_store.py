@@ -100,6 +100,33 @@ def test_pause_takes_member_off_one_channel(
     assert members.get(T, m.id).address("telegram") is None
 
 
+def test_reach_reads_what_a_batch_needs_as_the_whole_member_says_it(
+    members: MemberStore,
+) -> None:
+    """``reach`` (language and the channel's address, none when paused) agrees with the
+    whole record for every channel kind, and leaves out members that no longer exist."""
+    both = members.create(
+        T,
+        MemberData(
+            language="en", topics=("outages",), telegram_chat_id=-1001234, email="a@example.org"
+        ),
+    )
+    german = members.create(T, MemberData(language="de", topics=("outages",), phone=PHONE))
+    gone = members.create(T, MemberData(language="de", topics=("outages",), email="b@example.org"))
+    members.delete(T, gone.id)
+    members.pause(T, both.id, "email")
+    ids = [both.id, german.id, gone.id]
+    for kind in ("telegram", "email", "sms"):
+        reach = members.reach(T, ids, kind)
+        assert set(reach) == {both.id, german.id}
+        for member_id, found in reach.items():
+            whole = members.get(T, member_id)
+            assert (found.language, found.address) == (whole.language, whole.address(kind))
+    assert members.reach(T, ids, "telegram")[both.id].address == "-1001234"
+    assert members.reach(T, ids, "email")[both.id].address is None  # paused
+    assert members.reach(T, [], "email") == {}
+
+
 def test_upsert_matches_by_any_contact_and_keeps_unmentioned_ones(members: MemberStore) -> None:
     m = members.create(
         T, MemberData(language="de", topics=("outages",), telegram_chat_id=7, email="a@example.org")

@@ -31,7 +31,7 @@ from lifeline.delivery.ratelimit import ChatPacer, RateLimiter, Slot
 from lifeline.delivery.steps import lane_sizes, take
 from lifeline.members import batches as member_batches
 from lifeline.members.batches import MemberIds
-from lifeline.members.model import Member
+from lifeline.members.model import Reach
 from lifeline.members.store import MemberStore
 from lifeline.messages import TemplateFailure
 from lifeline.notices.model import Notice
@@ -76,7 +76,7 @@ async def deliver_batch(
             unsubscribe=_unsubscribe_links(rt.settings.web, tenant_id, kind),
             ack=acks.links(rt.settings.web, notice, kind),
         )
-        members = batch.members.get_many(tenant_id, todo)
+        members = batch.members.reach(tenant_id, todo, kind)
         replies = _replies_to(rt, notice, kind, todo)
         work = [(mid, members.get(mid), replies.get(mid)) for mid in todo]
         async with ledger.running(), kept.channel(client, tenant_id, kind, providers) as channel:
@@ -111,8 +111,9 @@ def _replies_to(
     return records.message_ids(rt.redis, notice.tenant_id, notice.parent_id, kind, member_ids)
 
 
-Work = tuple[int, Member | None, str | None]
-"""A recipient's member id, record (None if deleted) and the message it replies to."""
+Work = tuple[int, Reach | None, str | None]
+"""A recipient's member id, how they are reached (None if deleted) and the message it
+replies to."""
 
 
 @dataclass
@@ -217,8 +218,8 @@ class _Batch:
         )
         return [outcome for outcome in sent if outcome is not None]
 
-    def _slots_of(self, member: Member | None) -> list[Slot]:
-        address = member.address(self.kind) if member else None
+    def _slots_of(self, member: Reach | None) -> list[Slot]:
+        address = member.address if member else None
         return self._slots(address) if address else []
 
     def _should_stop(self) -> bool:
@@ -243,12 +244,12 @@ class _Batch:
         claim: int | None,
         wait: float,
         member_id: int,
-        member: Member | None,
+        member: Reach | None,
         reply_to: str | None,
     ) -> Done | None:
         """Send to one claimed recipient once its slot comes (``wait`` seconds from the
         claim); what to record (None: nothing, the claim found it final or busy)."""
-        address = member.address(self.kind) if member else None
+        address = member.address if member else None
         if claim == DONE:
             return None
         if claim == BUSY:

@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from lifeline.core.vocabulary import CONTACTS
-from lifeline.members.model import Member, MemberData
+from lifeline.core.vocabulary import CONTACT_BY_CHANNEL, CONTACTS
+from lifeline.members.model import Member, MemberData, Reach
 
 CREATED, OLD_CREATED = "a", "cr"
 """The field of the creation time, and its name before issue 14 (a byte more a member)."""
@@ -77,6 +77,19 @@ def decode(member_id: int, fields: Mapping[str, str]) -> Member:
         paused=frozenset(c for c in fields.get("x", "").split(",") if c),
         created_at=_created(fields.get(CREATED) or fields.get(OLD_CREATED)),
     )
+
+
+def reach_fields(kind: str) -> tuple[str, str, str]:
+    """The fields ``decode_reach`` reads: language, the channel's address, paused channels."""
+    return ("l", CONTACT_BY_CHANNEL[kind].short, "x")
+
+
+def decode_reach(kind: str, values: list[str | None]) -> Reach:
+    """A member's ``Reach`` on a channel kind from the values of ``reach_fields(kind)``."""
+    language, address, paused = values
+    if address is not None and paused and kind in paused.split(","):
+        address = None
+    return Reach(language=language or IMPLIED_LANGUAGE, address=address)
 
 
 def _when(value: str) -> datetime | None:

@@ -40,3 +40,12 @@ class Member(MemberData):
             return None
         value = getattr(self, CONTACT_BY_CHANNEL[kind].field)
         return None if value is None else str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """How a member is reached on one channel kind: all a batch job reads of them."""
+
+    language: str
+    address: str | None
+    """None: no address on that channel, or the member paused it."""
