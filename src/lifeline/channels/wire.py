@@ -82,8 +82,8 @@ class PacedTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if _deadline.get() is not None:
-            # Only then: httpcore awaits a trace hook at every step it takes (twice), and
-            # reads the hook from the request's extensions at each step.
+            # Only then: httpcore awaits a trace hook as each step of a request starts and
+            # ends, and looks the hook up in the request's extensions at every step.
             extensions = {**request.extensions}
             extensions["trace"] = _tracer(extensions)
             request.extensions = extensions
