@@ -103,6 +103,7 @@ def test_every_script_compiles(redis_client: redis.Redis) -> None:
         ("lifeline.members", ("allocate.lua",)),
         ("lifeline.members", ("owners.lua",)),
         ("lifeline.members", ("records.lua",)),
+        ("lifeline.members", ("reach.lua",)),
         ("lifeline.notices", ("create.lua",)),
         ("lifeline.notices", ("next_id.lua",)),
         ("lifeline.delivery", ("ledger.lua", "skip.lua")),

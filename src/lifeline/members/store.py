@@ -133,18 +133,12 @@ class MemberStore:
         }
 
     def reach(self, tenant_id: str, member_ids: Iterable[int], kind: str) -> dict[int, Reach]:
-        """How the members that still exist among these ids are reached on one channel
-        kind, in one round trip: only the three fields a batch needs (decoding whole
-        members was half of a batch job's own work outside its sends)."""
-        ids = list(member_ids)
-        if not ids:
+        """How the existing members among these are reached on a channel kind, in one round
+        trip (decoding whole members was half a batch job's own work outside its sends)."""
+        if not (ids := list(member_ids)):
             return {}
         replies = self._reach(keys=[member_key(tenant_id, m) for m in ids], args=reach_fields(kind))
-        return {
-            mid: decode_reach(kind, values)
-            for mid, values in zip(ids, replies, strict=True)
-            if values != 0
-        }
+        return {m: decode_reach(kind, v) for m, v in zip(ids, replies, strict=True) if v != 0}
 
     def find(self, tenant_id: str, kind: str, address: str | int) -> Member | None:
         """The member reachable at this address on this channel kind, if any."""
