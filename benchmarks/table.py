@@ -36,7 +36,23 @@ def fanout_table(result: dict[str, Any]) -> str:
             f"{raw['client_cpu_seconds_per_1000']} | {s['planning_seconds']} | "
             f"{s['first_delivery_seconds']} |"
         )
-    return head + "\n".join(rows) + "\n\n" + _fanout_extra(result) + _peer_table(result)
+    return (
+        head
+        + "\n".join(rows)
+        + "\n\n"
+        + _rounds(result)
+        + _fanout_extra(result)
+        + _peer_table(result)
+    )
+
+
+def _rounds(result: dict[str, Any]) -> str:
+    """Each round's ratio, where a channel ran several (``fanout.py --rounds``)."""
+    ran = {k: c["rounds"] for k, c in result["channels"].items() if "rounds" in c}
+    if not ran:
+        return ""
+    listed = "; ".join(f"{k} {', '.join(str(r['ratio']) for r in rs)}" for k, rs in ran.items())
+    return f"Ratio per round, raw phase then Lifeline's (the median round above): {listed}.\n\n"
 
 
 def _peer_table(result: dict[str, Any]) -> str:
