@@ -90,13 +90,13 @@ async def deliver_batch(
             await client.aclose()
 
 
-def _why_not(notices: NoticeStore, notice: Notice) -> str | None:
-    """Why a notice's messages must not go out any more (None: they may)."""
-    current = notices.get(notice.tenant_id, notice.id)
+def _why_not(notices: NoticeStore, current: Notice) -> str | None:
+    """Why a notice's messages must not go out any more (None: they may), from the notice
+    as just read."""
     if current.status != "active":
         return f"notice {current.status} before delivery"
     if current.stage == "update" and current.parent_id is not None:
-        parent = notices.get(notice.tenant_id, current.parent_id)
+        parent = notices.get(current.tenant_id, current.parent_id)
         if parent.status != "active":
             return f"notice {parent.status} before delivery"
     return None
@@ -228,7 +228,8 @@ class _Batch:
         now = time.monotonic()
         if self._stop_reason is None and now - self._checked_at >= defaults.STATUS_CHECK_SECONDS:
             self._checked_at = now
-            self._stop_reason = _why_not(self.notices, self.notice)
+            current = self.notices.get(self.notice.tenant_id, self.notice.id)
+            self._stop_reason = _why_not(self.notices, current)
         return self._stop_reason is not None
 
     async def _leave(self, left: list[Work]) -> None:
