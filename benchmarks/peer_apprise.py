@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import resource
 import sys
 import time
@@ -98,6 +99,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--start-at", type=float, required=True, help="epoch seconds")
     parser.add_argument("--deadline", type=float, required=True, help="epoch seconds")
     args = parser.parse_args(argv)
+    # Apprise says why a notify() failed only in its log: to stderr, the phase's log file.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     messages = json.loads(args.messages.read_text(encoding="utf-8"))["email"]
     print(json.dumps(run(args, messages)))
     sys.stdout.flush()
