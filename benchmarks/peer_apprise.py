@@ -46,7 +46,9 @@ def mailto(url: str, recipients: list[str]) -> str:
 
 def notify(url: str, message: dict[str, str]) -> bool:
     """One ``notify()`` through a fresh Apprise object with one URL; whether all went out."""
-    peer = apprise.Apprise()
+    # No 60 s budget per service: a group's notify() sends tens of thousands of mails, and
+    # past the budget Apprise reports failure while its thread goes on sending.
+    peer = apprise.Apprise(asset=apprise.AppriseAsset(service_timeout=0))
     if not peer.add(url):
         raise SystemExit(f"Apprise refused the URL {url[:120]}")
     return bool(
