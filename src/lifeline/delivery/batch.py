@@ -81,7 +81,7 @@ async def deliver_batch(
         work = [(mid, members.get(mid), replies.get(mid)) for mid in todo]
         async with ledger.running(), kept.channel(client, tenant_id, kind, providers) as channel:
             counts = await batch.run(channel, work)
-        _measured(rt, batch, counts)
+        metrics.record_batch(rt.redis, notices, notice, kind, batch.metrics, counts)
         return counts
     finally:
         with contextlib.suppress(redis.RedisError):  # the next batch of the notice sets it too
@@ -348,29 +348,6 @@ class _Batch:
                 rendered = exc
             self._messages[language] = rendered
         return self._messages[language]
-
-
-def _measured(rt: WorkerContext, batch: _Batch, counts: dict[str, int]) -> None:
-    """Add the batch's measurements to /metrics, and the notice's first/last delivery once."""
-    notice, kind = batch.notice, batch.kind
-    try:
-        batch.metrics.flush(rt.redis, notice.tenant_id, kind)
-        now = time.time()
-        since = now - notice.created_at.timestamp()
-        if counts["sent"] and batch.notices.mark_once(
-            notice.tenant_id, notice.id, f"first_sent_at:{kind}", str(now)
-        ):
-            metrics.observe(rt.redis, "first_delivery_seconds", notice.tenant_id, kind, since)
-        progress = records.progress(rt.redis, notice.tenant_id, notice.id, (kind,))[kind]
-        planned = batch.notices.field(notice.tenant_id, notice.id, "plan") == "done"
-        if (
-            planned
-            and progress.pending == 0
-            and batch.notices.mark_once(notice.tenant_id, notice.id, f"done_at:{kind}", str(now))
-        ):
-            metrics.observe(rt.redis, "last_delivery_seconds", notice.tenant_id, kind, since)
-    except redis.RedisError as exc:  # measurements must never fail a delivered batch
-        log.warning("notice %s: %s measurements not recorded: %s", notice.id, kind, exc)
 
 
 def _unsubscribe_links(

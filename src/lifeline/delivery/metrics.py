@@ -14,6 +14,8 @@ script writes them with each outcome).
 from __future__ import annotations
 
 import bisect
+import logging
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import cast
@@ -21,7 +23,12 @@ from typing import cast
 import redis
 
 from lifeline.db import keys
+from lifeline.delivery import records
 from lifeline.delivery.records import totals_key
+from lifeline.notices.model import Notice
+from lifeline.notices.store import NoticeStore
+
+log = logging.getLogger(__name__)
 
 PROVIDER_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 """Seconds of one provider request."""
@@ -60,6 +67,37 @@ class BatchMetrics:
         if self.throttled:
             pipe.hincrby(totals, "provider_throttled", self.throttled)
         pipe.execute()
+
+
+def record_batch(
+    client: redis.Redis,
+    notices: NoticeStore,
+    notice: Notice,
+    kind: str,
+    measured: BatchMetrics,
+    counts: dict[str, int],
+) -> None:
+    """Add a finished batch's measurements, and the notice's first and last delivery on this
+    channel once each (whichever batch gets there first)."""
+    tenant_id = notice.tenant_id
+    try:
+        measured.flush(client, tenant_id, kind)
+        now = time.time()
+        since = now - notice.created_at.timestamp()
+        if counts["sent"] and notices.mark_once(
+            tenant_id, notice.id, f"first_sent_at:{kind}", str(now)
+        ):
+            observe(client, "first_delivery_seconds", tenant_id, kind, since)
+        progress = records.progress(client, tenant_id, notice.id, (kind,))[kind]
+        planned = notices.field(tenant_id, notice.id, "plan") == "done"
+        if (
+            planned
+            and progress.pending == 0
+            and notices.mark_once(tenant_id, notice.id, f"done_at:{kind}", str(now))
+        ):
+            observe(client, "last_delivery_seconds", tenant_id, kind, since)
+    except redis.RedisError as exc:  # measurements must never fail a delivered batch
+        log.warning("notice %s: %s measurements not recorded: %s", notice.id, kind, exc)
 
 
 def observe(client: redis.Redis, name: str, tenant_id: str, kind: str, value: float) -> None:
