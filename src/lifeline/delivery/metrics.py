@@ -24,7 +24,6 @@ import redis
 
 from lifeline.db import keys
 from lifeline.delivery import records
-from lifeline.delivery.records import totals_key
 from lifeline.notices.model import Notice
 from lifeline.notices.store import NoticeStore
 
@@ -61,7 +60,7 @@ class BatchMetrics:
         pipe = client.pipeline(transaction=False)
         _observe(pipe, histogram_key("provider_seconds", tenant_id, kind),
                  PROVIDER_BUCKETS, self.latencies)  # fmt: skip
-        totals = totals_key(tenant_id, kind)
+        totals = records.totals_key(tenant_id, kind)
         if self.rate_wait:
             pipe.hincrbyfloat(totals, "rate_wait_seconds", round(self.rate_wait, 6))
         if self.throttled:
